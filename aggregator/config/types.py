@@ -1,0 +1,106 @@
+"""The configuration read from sources.toml, as frozen dataclasses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from aggregator.models import Category, IdentityPolicy, ReviewType, SourceType
+
+
+@dataclass(frozen=True)
+class KeywordRule:
+    """`[[rule]]` (global) or `[[source.rule]]`: a regex over title/summary/url that sets what an item is."""
+
+    pattern: str  # Python regex, matched case-insensitively
+    category: Category | None = None
+    review_type: ReviewType | None = None
+
+
+@dataclass(frozen=True)
+class Selectors:
+    """`[source.select]` for html sources. A selector may end in `@attr` to read an attribute."""
+
+    item: str
+    title: str | None = None  # default: the text of the item's first link
+    link: str | None = None  # default: "a@href"
+    date: str | None = None
+    summary: str | None = None
+    event_date: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    site_url: str = "http://127.0.0.1:8080"
+    allow_private_networks: bool = False
+    interval: float = 3600.0  # seconds, default poll interval
+    timeout: float = 20.0  # seconds, connect+read per request
+    deadline: float = 60.0  # seconds, total per fetch
+    max_bytes: int = 10 * 1024 * 1024
+    per_host_concurrency: int = 2
+    per_host_delay: float = 1.0  # seconds between requests to one host
+    tracking_params: tuple[str, ...] = ()  # extra query params dropped from canonical URLs
+    block_template: str | None = None  # path of a Jinja2 template overriding the latest-news block
+    block_items: int = 5  # items per column of the latest-news block
+    websub_hub: str | None = None
+    max_item_age: float | None = None  # retention: seconds; None keeps for ever
+    max_items_per_source: int | None = None
+    robots: bool = True
+    rules: tuple[KeywordRule, ...] = ()
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    id: str
+    name: str
+    type: SourceType
+    url: str
+    interval: float | None = None  # None: Settings.interval
+    category: Category | None = None  # a hint for classification
+    enabled: bool = True
+    identity: IdentityPolicy = "guid"
+    link_base: str | None = None  # govuk-search: base for result paths
+    query: tuple[tuple[str, str], ...] = ()  # govuk-search: query parameters, in order
+    select: Selectors | None = None  # html only
+    rules: tuple[KeywordRule, ...] = ()
+    per_host_concurrency: int | None = None
+    per_host_delay: float | None = None
+    robots: bool | None = None
+    max_item_age: float | None = None
+    max_items: int | None = None
+    line: int = 0  # line of the [[source]] header in the file, for messages
+
+
+@dataclass(frozen=True)
+class FeedConfig:
+    id: str
+    title: str
+    description: str = ""
+    categories: tuple[Category, ...] = ()  # empty: every category
+    review_types: tuple[ReviewType, ...] = ()  # empty: any
+    sources: tuple[str, ...] = ()  # empty: any source
+    include: tuple[str, ...] = ()  # regexes over title+summary; any must match
+    exclude: tuple[str, ...] = ()  # regexes; none may match
+    max_age: float | None = None  # seconds
+    limit: int = 50
+
+
+DEFAULT_FEEDS: tuple[FeedConfig, ...] = (
+    FeedConfig("all", "Safeguarding: everything", "Every item from every source"),
+    FeedConfig("reviews", "Safeguarding reviews", "DHR, SAR and CSPR publications", ("reviews",)),
+    FeedConfig("news", "Safeguarding news", "News from partner boards", ("news",)),
+    FeedConfig("training", "Safeguarding training & events", "Courses and events", ("training",)),
+)
+
+
+@dataclass(frozen=True)
+class Config:
+    path: str
+    settings: Settings = field(default_factory=Settings)
+    sources: tuple[SourceConfig, ...] = ()
+    feeds: tuple[FeedConfig, ...] = DEFAULT_FEEDS
+
+    def source(self, source_id: str) -> SourceConfig | None:
+        return next((s for s in self.sources if s.id == source_id), None)
+
+    def interval_of(self, source: SourceConfig) -> float:
+        return source.interval if source.interval is not None else self.settings.interval

@@ -1,0 +1,207 @@
+"""Typed contracts handed from one pipeline stage to the next.
+
+fetch -> FetchResult -> parse -> ParsedItem -> normalise/classify -> Item -> dedupe -> store
+store -> StoredItem -> publish
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Literal
+
+Category = Literal["reviews", "news", "training"]
+ReviewType = Literal["dhr", "sar", "cspr", "learning", "other"]
+SourceType = Literal["feed", "govuk-search", "html"]
+IdentityPolicy = Literal["guid", "link", "content"]
+CATEGORIES: tuple[Category, ...] = ("reviews", "news", "training")
+REVIEW_TYPES: tuple[ReviewType, ...] = ("dhr", "sar", "cspr", "learning", "other")
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What the fetch stage hands on: one HTTP exchange, already judged."""
+
+    source_id: str
+    url: str  # the URL finally answered (after redirects)
+    status: int  # 200 or 304
+    body: bytes | None  # None when not modified
+    content_type: str | None = None  # media type without parameters, lower case
+    charset: str | None = None  # charset parameter of Content-Type, if any
+    etag: str | None = None
+    last_modified: str | None = None
+    permanent_redirect: str | None = None  # new URL when a 301/308 was followed
+    max_age: float | None = None  # seconds, from Cache-Control max-age / Expires
+    elapsed: float = 0.0
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304 or self.body is None
+
+
+@dataclass(frozen=True)
+class ParsedItem:
+    """One entry as a parser found it: raw HTML, dates as given (aware or None)."""
+
+    title: str
+    link: str | None = None
+    guid: str | None = None
+    summary_html: str | None = None
+    content_html: str | None = None
+    published: datetime | None = None
+    updated: datetime | None = None
+    author: str | None = None
+    categories: tuple[str, ...] = ()
+    event_date: date | None = None
+    base_url: str | None = None  # what relative links in the HTML resolve against
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    items: tuple[ParsedItem, ...]
+    title: str | None = None
+    link: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Classification:
+    category: Category
+    review_type: ReviewType | None  # set only when category == "reviews"
+
+
+@dataclass(frozen=True)
+class Item:
+    """A normalised, classified item from one source, ready for dedupe and storage."""
+
+    source_id: str
+    source_key: str  # identity of the entry within its source (see identity policy)
+    title: str  # plain text
+    url: str | None  # absolute
+    canonical_url: str | None
+    summary: str  # plain text, cleaned, may be ""
+    content_html: str | None  # sanitised
+    published: datetime  # aware UTC, never in the future
+    updated: datetime  # aware UTC
+    category: Category
+    review_type: ReviewType | None
+    author: str | None = None
+    source_categories: tuple[str, ...] = ()
+    event_date: date | None = None
+    content_hash: str = ""  # hash of what subscribers see; changes mean a real update
+
+
+@dataclass(frozen=True)
+class Sighting:
+    source_id: str
+    url: str | None
+    first_seen: datetime
+
+
+@dataclass(frozen=True)
+class StoredItem:
+    """An item as the store holds it; what publishing and curation read."""
+
+    id: int
+    public_id: str  # never changes once assigned: feed entry id / guid
+    title: str
+    url: str | None
+    canonical_url: str | None
+    summary: str
+    content_html: str | None
+    published: datetime
+    updated: datetime
+    category: Category
+    review_type: ReviewType | None
+    author: str | None = None
+    event_date: date | None = None
+    source_id: str = ""  # the representative sighting's source
+    pinned: bool = False
+    hidden: bool = False
+    sightings: tuple[Sighting, ...] = ()
+
+
+@dataclass(frozen=True)
+class SourceState:
+    """Per-source polling state kept in the store between polls."""
+
+    source_id: str
+    url: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    status: str = "new"  # new | ok | error | backoff | moved | gone | disabled
+    last_polled_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_error: str | None = None
+    error_count: int = 0
+    next_poll_at: datetime | None = None
+    moved_to: str | None = None
+    items_found: int = 0
+
+
+@dataclass(frozen=True)
+class PollOutcome:
+    """What one poll of one source produced, as reported to the CLI and logs."""
+
+    source_id: str
+    ok: bool
+    new: int = 0
+    updated: int = 0
+    merged: int = 0
+    unchanged: int = 0
+    not_modified: bool = False
+    error: str | None = None
+    elapsed: float = 0.0
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+
+# --- dedupe contract: what the store tells dedupe, and what dedupe tells the store ---
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An existing stored item that shares at least one lookup key with an incoming Item."""
+
+    item_id: int
+    title: str
+    summary: str
+    published: datetime
+    canonical_urls: tuple[str, ...]  # of every sighting
+    source_keys: tuple[tuple[str, str], ...]  # (source_id, source_key) of every sighting
+    sighting_hashes: Mapping[tuple[str, str], str]  # (source_id, source_key) -> content_hash
+    representative_source: str
+    deleted: bool = False  # tombstoned: never resurrect, never publish
+
+
+@dataclass(frozen=True)
+class NewItem:
+    """No stored item matches: create one with this first sighting."""
+
+    item: Item
+    keys: tuple[str, ...]  # lookup keys to index for this item
+
+
+@dataclass(frozen=True)
+class UpdateSighting:
+    """The same (source_id, source_key) is already stored: refresh it."""
+
+    item_id: int
+    item: Item
+    keys: tuple[str, ...]
+    content_changed: bool  # True: a real update (new `updated`, new content)
+
+
+@dataclass(frozen=True)
+class AddSighting:
+    """A different source (or key) announces a stored item: merge into it."""
+
+    item_id: int
+    item: Item
+    keys: tuple[str, ...]
+    reason: str  # audit: why they were judged the same ("canonical-url", "near-dup 0.91 ...")
+    make_representative: bool  # the new sighting becomes what subscribers see
+
+
+Decision = NewItem | UpdateSighting | AddSighting
