@@ -1,0 +1,40 @@
+# Two commands do all set-up: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export AGGREGATOR_TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: run test check bench install clean services
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	mkdir -p db feeds
+	$(BIN)/aggregator run
+
+services:
+	@bash scripts/ensure-services.sh
+
+test: $(STAMP) services
+	@bash scripts/ensure-chromium.sh || echo "WARNING: chromium unavailable; browser tests will skip"
+	$(BIN)/python -m pytest --cov=aggregator --cov-report=term:skip-covered -q
+
+check: $(STAMP)
+	$(BIN)/ruff check aggregator tests benchmarks scheduler.py
+	$(BIN)/ruff format --check aggregator tests benchmarks scheduler.py
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -1,0 +1,175 @@
+"""The `aggregator` command line: global options, then one sub-command per task."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from aggregator.config import check_config, load_config
+from aggregator.config.types import Config
+from aggregator.errors import AggregatorError, ConfigErrors
+from aggregator.models import PollOutcome
+
+if TYPE_CHECKING:
+    from aggregator.store import Storage
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_CONFIG = 0, 1, 2
+Handler = Callable[[argparse.Namespace], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="aggregator", description=__doc__)
+    env = os.environ.get
+    parser.add_argument("--sources", default=env("AGGREGATOR_SOURCES", "sources.toml"),
+                        help="sources file (env AGGREGATOR_SOURCES; default sources.toml)")
+    parser.add_argument("--db", default=env("AGGREGATOR_DB", "sqlite:///db/aggregator.sqlite"),
+                        help="SQLAlchemy database URL (env AGGREGATOR_DB)")
+    parser.add_argument("--feeds-dir", default=env("AGGREGATOR_FEEDS_DIR", "feeds"),
+                        help="where outputs are written (env AGGREGATOR_FEEDS_DIR; default feeds)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    poll = commands.add_parser("poll", help="poll sources once now, store what is new")
+    poll.add_argument("--source", action="append", default=[], metavar="ID",
+                      help="poll only this source (repeatable)")
+    poll.set_defaults(handler=cmd_poll)
+    commands.add_parser("publish", help="regenerate every output").set_defaults(handler=cmd_publish)
+    run = commands.add_parser("run", help="scheduler + publishing + web server")
+    _add_listen_options(run)
+    run.set_defaults(handler=cmd_run)
+    serve = commands.add_parser("serve", help="only the web server for the feeds directory")
+    _add_listen_options(serve)
+    serve.set_defaults(handler=cmd_serve)
+
+    from aggregator import cli_admin
+
+    cli_admin.register(commands)
+    return parser
+
+
+def _add_listen_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default=os.environ.get("AGGREGATOR_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("AGGREGATOR_PORT", "8080")))
+
+
+def load_or_report(args: argparse.Namespace) -> Config | None:
+    """The configuration, or None after printing every problem as FILE:LINE: message."""
+    try:
+        return load_config(args.sources)
+    except ConfigErrors as exc:
+        for error in exc.errors:
+            print(error, file=sys.stderr)
+        return None
+
+
+def open_storage(args: argparse.Namespace) -> Storage:
+    from aggregator.store import Storage
+
+    return Storage.open(args.db)
+
+
+def cmd_poll(args: argparse.Namespace) -> int:
+    from aggregator.poll import Poller, select_sources, utcnow
+    from aggregator.service import publish
+
+    config = load_or_report(args)
+    if config is None:
+        return EXIT_CONFIG
+    try:
+        sources = select_sources(config, args.source)
+    except KeyError as exc:
+        print(f"{args.sources}: unknown source id: {exc.args[0]}", file=sys.stderr)
+        return EXIT_CONFIG
+    storage = open_storage(args)
+    try:
+        outcomes = Poller.create(config, storage).poll(sources)
+        report_outcomes(outcomes)
+        if any(o.new or o.updated or o.merged for o in outcomes):
+            publish(storage, config, Path(args.feeds_dir), utcnow())
+    finally:
+        storage.close()
+    return EXIT_OK
+
+
+def report_outcomes(outcomes: Sequence[PollOutcome]) -> None:
+    for outcome in sorted(outcomes, key=lambda o: o.source_id):
+        if outcome.ok:
+            state = "not modified" if outcome.not_modified else (
+                f"{outcome.new} new, {outcome.updated} updated, {outcome.merged} merged"
+            )
+            print(f"{outcome.source_id}: {state}")
+        else:
+            print(f"{outcome.source_id}: {outcome.error}", file=sys.stderr)
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from aggregator.poll import utcnow
+    from aggregator.service import publish
+
+    config = load_or_report(args)
+    if config is None:
+        return EXIT_CONFIG
+    storage = open_storage(args)
+    try:
+        changed = publish(storage, config, Path(args.feeds_dir), utcnow())
+    finally:
+        storage.close()
+    print(f"published: {len(changed)} file(s) changed in {args.feeds_dir}")
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from aggregator.service import Service
+
+    if load_or_report(args) is None:
+        return EXIT_CONFIG
+    Path(args.feeds_dir).mkdir(parents=True, exist_ok=True)
+    Service(Path(args.sources), args.db, Path(args.feeds_dir), args.host, args.port).run()
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from aggregator.web import create_app
+    from aggregator.web.server import serve
+
+    feeds_dir = Path(args.feeds_dir)
+    feeds_dir.mkdir(parents=True, exist_ok=True)
+    print(f"serving {feeds_dir} on http://{args.host}:{args.port}/", file=sys.stderr)
+    serve(create_app(feeds_dir), args.host, args.port)
+    return EXIT_OK
+
+
+def cmd_sources_check(args: argparse.Namespace) -> int:
+    problems = check_config(args.sources)
+    for problem in problems:
+        print(problem)
+    if not problems:
+        print(f"{args.sources}: ok")
+    return EXIT_PROBLEMS if problems else EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    quiet = args.command in ("poll", "publish", "sources", "items")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else (logging.WARNING if quiet else logging.INFO),
+        format="%(asctime)s level=%(levelname)s logger=%(name)s %(message)s",
+        stream=sys.stderr,
+    )
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except AggregatorError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

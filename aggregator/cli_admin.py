@@ -1,0 +1,84 @@
+"""Admin sub-commands: `sources ...` and `items ...` (curation that sticks across polls)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from aggregator.models import CATEGORIES, REVIEW_TYPES
+
+Subparsers = Any  # argparse's _SubParsersAction is private
+
+
+def register(commands: Subparsers) -> None:
+    _register_sources(commands.add_parser("sources", help="check, add, preview sources"))
+    _register_items(commands.add_parser("items", help="list and curate stored items"))
+
+
+def _register_sources(parser: argparse.ArgumentParser) -> None:
+    from aggregator.cli import cmd_sources_check
+
+    sub = parser.add_subparsers(dest="sources_command", required=True, metavar="ACTION")
+    sub.add_parser("check", help="validate sources.toml").set_defaults(handler=cmd_sources_check)
+    add = sub.add_parser("add", help="discover the feed of a page and add it as a source")
+    add.add_argument("url")
+    add.add_argument("--id", help="source id (default: derived from the host)")
+    add.add_argument("--name", help="source name (default: the feed's title)")
+    add.add_argument("--category", choices=CATEGORIES)
+    add.set_defaults(handler=_lazy("aggregator.cli_sources", "cmd_add"))
+    preview = sub.add_parser("preview", help="fetch one source and print its items, storing nothing")
+    preview.add_argument("id")
+    preview.set_defaults(handler=_lazy("aggregator.cli_sources", "cmd_preview"))
+    opml = sub.add_parser("import-opml", help="add every feed of an OPML file as a source")
+    opml.add_argument("file")
+    opml.add_argument("--category", choices=CATEGORIES)
+    opml.set_defaults(handler=_lazy("aggregator.cli_sources", "cmd_import_opml"))
+
+
+def _register_items(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="items_command", required=True, metavar="ACTION")
+    listing = sub.add_parser("list", help="list items, newest first")
+    listing.add_argument("--feed", help="only items of this output feed")
+    listing.add_argument("--search", help="text in the title or summary")
+    listing.add_argument("--hidden", action="store_true", help="include hidden items")
+    listing.add_argument("--limit", type=int, default=50)
+    listing.set_defaults(handler=_lazy("aggregator.cli_items", "cmd_list"))
+    for action, help_text in (
+        ("hide", "hide an item from every output"),
+        ("unhide", "show a hidden item again"),
+        ("pin", "keep an item at the top of the block and feeds"),
+        ("unpin", "stop pinning an item"),
+        ("delete", "delete an item for good (it never comes back)"),
+        ("split", "undo a merge: every other sighting becomes its own item"),
+        ("show", "show an item, its sightings and its audit trail"),
+    ):
+        one = sub.add_parser(action, help=help_text)
+        one.add_argument("id", type=int)
+        one.set_defaults(handler=_lazy("aggregator.cli_items", f"cmd_{action}"))
+    merge = sub.add_parser("merge", help="merge item B into item A (A keeps its id)")
+    merge.add_argument("a", type=int)
+    merge.add_argument("b", type=int)
+    merge.set_defaults(handler=_lazy("aggregator.cli_items", "cmd_merge"))
+    setter = sub.add_parser("set", help="recategorise an item")
+    setter.add_argument("id", type=int)
+    setter.add_argument("--category", choices=CATEGORIES)
+    setter.add_argument("--review-type", choices=REVIEW_TYPES)
+    setter.set_defaults(handler=_lazy("aggregator.cli_items", "cmd_set"))
+
+
+def _lazy(module: str, name: str) -> Any:
+    """A handler imported only when its command runs, so `--help` stays fast."""
+
+    def handler(args: argparse.Namespace) -> int:
+        from importlib import import_module
+
+        result: int = getattr(import_module(module), name)(args)
+        return result
+
+    return handler
+
+
+def fail(message: str) -> int:
+    print(message, file=sys.stderr)
+    return 1

@@ -1,0 +1,121 @@
+"""`aggregator sources add | preview | import-opml`."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from aggregator.cli import EXIT_CONFIG, EXIT_OK, load_or_report
+from aggregator.cli_admin import fail
+from aggregator.config import append_source
+from aggregator.config.types import Config
+from aggregator.errors import AggregatorError, ConfigErrors
+from aggregator.fetch import FetchPolicy, fetch, new_session
+from aggregator.models import SourceState
+
+
+def slug_for(url: str, taken: set[str]) -> str:
+    host = (urlsplit(url).hostname or "source").removeprefix("www.")
+    base = re.sub(r"[^a-z0-9]+", "-", host.lower()).strip("-") or "source"
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def discover(url: str, config: Config) -> tuple[str, str | None]:
+    """(feed URL, feed title): the URL itself when it is a feed, else the page's alternate link."""
+    from aggregator.parsers.html import discover_feeds
+
+    policy = FetchPolicy.from_config(config.settings, None)
+    result = fetch(new_session(), "discover", url, SourceState("discover"), policy)
+    kind = result.content_type or ""
+    if "html" not in kind:
+        return result.url, None
+    feeds = discover_feeds(result.body or b"", result.url)
+    if not feeds:
+        raise AggregatorError(f"no feed advertised on {url} (no <link rel=alternate>)")
+    return feeds[0]
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    config = load_or_report(args)
+    if config is None:
+        return EXIT_CONFIG
+    try:
+        feed_url, title = discover(args.url, config)
+    except AggregatorError as exc:
+        return fail(f"{args.url}: {exc}")
+    fields: dict[str, object] = {
+        "id": args.id or slug_for(feed_url, {s.id for s in config.sources}),
+        "name": args.name or title or urlsplit(feed_url).hostname or feed_url,
+        "type": "feed",
+        "url": feed_url,
+    }
+    if args.category:
+        fields["category"] = args.category
+    return _append(args.sources, fields)
+
+
+def _append(path: str, fields: dict[str, object]) -> int:
+    try:
+        append_source(path, fields)
+    except ConfigErrors as exc:
+        for error in exc.errors:
+            print(error)
+        return 1
+    print(f"added source {fields['id']}: {fields['url']}")
+    return EXIT_OK
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    from aggregator.pipeline import poll_one
+    from aggregator.poll import utcnow
+    from aggregator.politeness import HostLimiter
+
+    config = load_or_report(args)
+    if config is None:
+        return EXIT_CONFIG
+    source = config.source(args.id)
+    if source is None:
+        return fail(f"unknown source id: {args.id}")
+    fetched = poll_one(
+        source, SourceState(source.id), config, session=new_session(), limiter=HostLimiter(),
+        now=utcnow(),
+    )
+    if not fetched.ok:
+        return fail(f"{source.id}: {fetched.error}")
+    for item in fetched.items:
+        kind = item.category + (f"/{item.review_type}" if item.review_type else "")
+        print(f"{item.published:%Y-%m-%d} {kind:<16} {item.title}\n    {item.url}")
+        if item.summary:
+            print(f"    {item.summary[:160]}")
+    print(f"{len(fetched.items)} item(s) from {source.id}")
+    return EXIT_OK
+
+
+def cmd_import_opml(args: argparse.Namespace) -> int:
+    from aggregator.publish.opml import parse_opml
+
+    config = load_or_report(args)
+    if config is None:
+        return EXIT_CONFIG
+    known_urls = {s.url for s in config.sources}
+    taken = {s.id for s in config.sources}
+    added = 0
+    for title, xml_url, _html_url in parse_opml(Path(args.file).read_bytes()):
+        if xml_url in known_urls:
+            continue
+        fields: dict[str, object] = {"id": slug_for(xml_url, taken), "name": title or xml_url,
+                                     "type": "feed", "url": xml_url}
+        if args.category:
+            fields["category"] = args.category
+        if _append(args.sources, fields) != EXIT_OK:
+            return 1
+        taken.add(str(fields["id"]))
+        known_urls.add(xml_url)
+        added += 1
+    print(f"imported {added} source(s) from {args.file}")
+    return EXIT_OK

@@ -1,0 +1,116 @@
+"""One source through fetch -> parse -> normalise/classify, touching no database.
+
+The result, `SourceFetch`, is handed to ingest (dedupe + store), which runs where the database is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from functools import partial
+
+import requests
+
+from aggregator.classify import classify
+from aggregator.config.types import Config, SourceConfig
+from aggregator.errors import AggregatorError, FetchError, SourceGone
+from aggregator.fetch import FetchPolicy, fetch
+from aggregator.models import Classification, FetchResult, Item, SourceState
+from aggregator.normalise import normalise, source_keys
+from aggregator.parsers import parser_for
+from aggregator.politeness import HostLimiter
+
+
+@dataclass(frozen=True)
+class SourceFetch:
+    """What polling one source produced before it reaches the store."""
+
+    source_id: str
+    result: FetchResult | None = None
+    items: tuple[Item, ...] = ()
+    body_hash: str | None = None
+    unchanged_body: bool = False  # byte-identical to the last body: parse skipped
+    error: str | None = None
+    retry_after: float | None = None
+    gone: bool = False
+    elapsed: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def source_url(source: SourceConfig, state: SourceState) -> str:
+    """Where to poll: the configured URL, or where it permanently moved to."""
+    if source.type == "govuk-search":
+        from aggregator.govuk_query import build_search_url
+
+        return build_search_url(source)
+    if state.moved_to and state.url == source.url:
+        return state.moved_to
+    return source.url
+
+
+def classifier_for(config: Config, source: SourceConfig) -> Callable[..., Classification]:
+    rules = (*source.rules, *config.settings.rules)
+    return partial(classify, hint=source.category, rules=rules)
+
+
+def to_items(result: FetchResult, source: SourceConfig, config: Config, now: datetime) -> list[Item]:
+    parsed = parser_for(source.type)(result, source).items
+    keys = source_keys(parsed, source)
+    classify_item = classifier_for(config, source)
+    return [
+        normalise(entry, source, key, first_seen=now, now=now, classify=classify_item)
+        for entry, key in zip(parsed, keys, strict=True)
+    ]
+
+
+def poll_one(
+    source: SourceConfig,
+    state: SourceState,
+    config: Config,
+    *,
+    session: requests.Session,
+    limiter: HostLimiter,
+    now: datetime,
+) -> SourceFetch:
+    started = time.monotonic()
+    try:
+        fetched = _fetch_and_parse(source, state, config, session, limiter, now)
+    except SourceGone as exc:
+        fetched = SourceFetch(source.id, error=f"gone: {exc}", gone=True)
+    except FetchError as exc:
+        fetched = SourceFetch(source.id, error=str(exc), retry_after=exc.retry_after)
+    except AggregatorError as exc:
+        fetched = SourceFetch(source.id, error=str(exc))
+    except Exception as exc:  # a bug or an unforeseen input must not stop the other sources
+        fetched = SourceFetch(source.id, error=f"unexpected {type(exc).__name__}: {exc}")
+    return replace(fetched, elapsed=time.monotonic() - started)
+
+
+def _fetch_and_parse(
+    source: SourceConfig,
+    state: SourceState,
+    config: Config,
+    session: requests.Session,
+    limiter: HostLimiter,
+    now: datetime,
+) -> SourceFetch:
+    settings = config.settings
+    url = source_url(source, state)
+    policy = FetchPolicy.from_config(settings, source)
+    concurrency = source.per_host_concurrency or settings.per_host_concurrency
+    delay = source.per_host_delay if source.per_host_delay is not None else settings.per_host_delay
+    with limiter.slot(url, concurrency, delay):
+        result = fetch(session, source.id, url, state, policy)
+    if result.not_modified or result.body is None:
+        return SourceFetch(source.id, result=result)
+    body_hash = hashlib.sha256(result.body).hexdigest()
+    if body_hash == state.body_hash and state.url == source.url:
+        return SourceFetch(source.id, result=result, body_hash=body_hash, unchanged_body=True)
+    items = to_items(result, source, config, now)
+    return SourceFetch(source.id, result=result, items=tuple(items), body_hash=body_hash)

@@ -1,0 +1,158 @@
+"""Polling many sources: network and parsing in threads, storage in the calling thread."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import requests
+
+from aggregator import schedule
+from aggregator.config.types import Config, SourceConfig
+from aggregator.fetch import new_session
+from aggregator.ingest import IngestCounts, ingest
+from aggregator.models import PollOutcome, SourceState
+from aggregator.pipeline import SourceFetch, poll_one
+from aggregator.politeness import HostLimiter
+from aggregator.store import Storage
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def source_ranker(config: Config) -> Callable[[str], int]:
+    """Representative rule input: sources listed earlier in sources.toml rank first."""
+    order = {source.id: index for index, source in enumerate(config.sources)}
+    return lambda source_id: order.get(source_id, len(order))
+
+
+@dataclass
+class Poller:
+    config: Config
+    storage: Storage
+    session: requests.Session
+    limiter: HostLimiter
+    workers: int = 8
+    clock: Callable[[], datetime] = utcnow
+
+    @classmethod
+    def create(cls, config: Config, storage: Storage, *, workers: int = 8) -> Poller:
+        return cls(config, storage, new_session(), HostLimiter(), workers)
+
+    def due_sources(self) -> list[SourceConfig]:
+        now = self.clock()
+        states = {state.source_id: state for state in self.storage.source_states()}
+        return [
+            source
+            for source in self.config.sources
+            if source.enabled and schedule.is_due(states.get(source.id, SourceState(source.id)), now)
+        ]
+
+    def poll(self, sources: Sequence[SourceConfig]) -> list[PollOutcome]:
+        """Poll each source once; a failing source is recorded and never stops the others."""
+        states = {source.id: self.storage.source_state(source.id) for source in sources}
+        outcomes: list[PollOutcome] = []
+        with ThreadPoolExecutor(max_workers=max(1, min(self.workers, len(sources)))) as pool:
+            futures = {
+                pool.submit(self._fetch, source, states[source.id]): source for source in sources
+            }
+            for future in as_completed(futures):
+                source = futures[future]
+                outcomes.append(self._store(source, states[source.id], future.result()))
+        return outcomes
+
+    def _fetch(self, source: SourceConfig, state: SourceState) -> SourceFetch:
+        return poll_one(
+            source,
+            state,
+            self.config,
+            session=self.session,
+            limiter=self.limiter,
+            now=self.clock(),
+        )
+
+    def _store(self, source: SourceConfig, state: SourceState, fetched: SourceFetch) -> PollOutcome:
+        now = self.clock()
+        interval = self.config.interval_of(source)
+        if not fetched.ok:
+            error = fetched.error or "unknown error"
+            self.storage.save_source_state(
+                schedule.after_failure(
+                    state,
+                    now=now,
+                    interval=interval,
+                    error=error,
+                    retry_after=fetched.retry_after,
+                    gone=fetched.gone,
+                )
+            )
+            log.info("poll failed source=%s error=%s", source.id, error)
+            return PollOutcome(source.id, ok=False, error=error, elapsed=fetched.elapsed)
+        counts = ingest(self.storage, fetched.items, now=now, source_rank=source_ranker(self.config))
+        self.storage.save_source_state(self._success_state(source, state, fetched, now, interval))
+        log.info(
+            "poll ok source=%s new=%d updated=%d merged=%d elapsed=%.3f",
+            source.id,
+            counts.new,
+            counts.updated,
+            counts.merged,
+            fetched.elapsed,
+        )
+        return _outcome(source.id, fetched, counts)
+
+    def _success_state(
+        self,
+        source: SourceConfig,
+        state: SourceState,
+        fetched: SourceFetch,
+        now: datetime,
+        interval: float,
+    ) -> SourceState:
+        result = fetched.result
+        parsed_something = bool(fetched.items) or not (fetched.unchanged_body or _not_modified(fetched))
+        return schedule.after_success(
+            state,
+            now=now,
+            interval=interval,
+            server_hint=result.max_age if result else None,
+            url=source.url,
+            etag=result.etag if result else None,
+            last_modified=result.last_modified if result else None,
+            body_hash=fetched.body_hash,
+            moved_to=result.permanent_redirect if result else None,
+            items_found=len(fetched.items) if parsed_something else None,
+        )
+
+
+def _not_modified(fetched: SourceFetch) -> bool:
+    return fetched.result is not None and fetched.result.not_modified
+
+
+def _outcome(source_id: str, fetched: SourceFetch, counts: IngestCounts) -> PollOutcome:
+    return PollOutcome(
+        source_id,
+        ok=True,
+        new=counts.new,
+        updated=counts.updated,
+        merged=counts.merged,
+        unchanged=counts.unchanged,
+        not_modified=_not_modified(fetched) or fetched.unchanged_body,
+        elapsed=fetched.elapsed,
+    )
+
+
+def select_sources(config: Config, ids: Iterable[str]) -> list[SourceConfig]:
+    """The named sources (all enabled ones when none are named); unknown ids raise KeyError."""
+    wanted = list(ids)
+    if not wanted:
+        return [source for source in config.sources if source.enabled]
+    missing = [sid for sid in wanted if config.source(sid) is None]
+    if missing:
+        raise KeyError(", ".join(missing))
+    return [source for source in config.sources if source.id in wanted]
