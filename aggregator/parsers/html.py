@@ -1,0 +1,276 @@
+"""`html` sources: listing pages of boards that publish no feed, read with CSS selectors.
+
+`[source.select]` names the elements: `item` selects each entry (an element nested inside another
+match is ignored, so "article, .blog-item" does not yield one entry twice); within it `title`
+(default: the text of the first link), `link` (default `a@href`), `date`, `summary`, `event_date`.
+A selector ending in `@attr` reads that attribute ("time@datetime"); a bare `@attr` reads the
+item's own.
+
+Dates: the `date` selector's value; else a date that opens the title ("Friday 26 June 2020 - SAR
+Mrs A": the title keeps what follows the date and its separator); else the first date in the item's
+text. For `training` sources the date found in the text is the event date, not the publication date
+(the `event_date` selector, when given, wins).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from html import escape
+from typing import Any
+from urllib.parse import urljoin
+
+import lxml.html
+from cssselect import SelectorError
+from lxml import etree
+from lxml.cssselect import CSSSelector
+
+from aggregator.config.types import Selectors, SourceConfig
+from aggregator.dates import find_date, leading_date, parse_date, parse_day
+from aggregator.errors import ParseError
+from aggregator.models import FetchResult, ParsedItem, ParseResult
+
+_ATTRIBUTE_SUFFIX = re.compile(r"^(?P<css>.*?)@(?P<attr>[A-Za-z_:][\w:.-]*)$", re.DOTALL)
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]+charset\s*=\s*["']?\s*(?P<charset>[\w.:-]+)""", re.IGNORECASE
+)
+_SINGLE_BYTE = {"iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii", "windows-1252", "cp1252"}
+# WHATWG: pages labelled latin-1 or ascii are decoded as windows-1252
+_WHATWG_ALIASES = dict.fromkeys(("iso-8859-1", "iso8859-1", "latin-1", "latin1", "ascii"), "cp1252")
+_WHATWG_ALIASES["us-ascii"] = "cp1252"
+_FEED_TYPES = {
+    "application/rss+xml": "rss",
+    "application/atom+xml": "atom",
+    "application/feed+json": "json",
+    "application/json": "json",
+}
+
+
+@dataclass(frozen=True)
+class _Selector:
+    css: str  # "" means the context element itself
+    attribute: str | None
+
+
+def parse(result: FetchResult, source: SourceConfig) -> ParseResult:
+    """Every entry of one listing page; ParseError when the page no longer has any."""
+    if source.select is None:
+        raise ParseError(f"source {source.id!r} is of type html but has no [source.select]")
+    document = _document(result)
+    base_url = _base_url(document, result.url)
+    now = datetime.now(UTC)
+    items: list[ParsedItem] = []
+    warnings: list[str] = []
+    for position, element in enumerate(_items(document, source.select.item), start=1):
+        item = _item(element, source, base_url, now)
+        if item is None:
+            warnings.append(f"item {position} has no title text, skipped")
+        else:
+            items.append(item)
+    if not items:
+        raise ParseError(
+            f"selector {source.select.item!r} matched no items — has the page changed?"
+        )
+    return ParseResult(tuple(items), _page_title(document), result.url, tuple(warnings))
+
+
+def discover_feeds(html: bytes, base_url: str) -> list[tuple[str, str]]:
+    """(absolute feed URL, title) of each `<link rel="alternate">` feed a page advertises."""
+    try:
+        document = lxml.html.document_fromstring(decode_html(html, None))
+    except (etree.ParserError, ValueError):
+        return []
+    base = _base_url(document, base_url)
+    feeds: dict[str, str] = {}
+    for link in document.iterfind(".//link[@href]"):
+        rel = (link.get("rel") or "").lower().split()
+        kind = _FEED_TYPES.get((link.get("type") or "").split(";")[0].strip().lower())
+        if "alternate" in rel and kind and link.get("href", "").strip():
+            url = urljoin(base, link.get("href", "").strip())
+            feeds.setdefault(url, _squash(link.get("title") or "") or kind)
+    return list(feeds.items())
+
+
+def decode_html(body: bytes, header_charset: str | None) -> str:
+    """Bytes to text without mojibake.
+
+    Tried in order, strictly: a byte-order mark, the HTTP charset, `<meta charset>`, UTF-8, and
+    windows-1252 as the last resort. Single-byte charsets decode anything, so when one is declared
+    but the bytes are valid UTF-8 with non-ASCII characters, UTF-8 is what the author wrote.
+    """
+    if body.startswith(b"\xef\xbb\xbf"):
+        return body[3:].decode("utf-8", errors="replace")
+    declared = [c for c in (header_charset, _meta_charset(body)) if c]
+    if any(_is_single_byte(c) for c in declared) and _is_utf8_text(body):
+        return body.decode("utf-8")
+    for charset in (*declared, "utf-8"):
+        text = _try_decode(body, charset)
+        if text is not None:
+            return text
+    return body.decode("cp1252", errors="replace")
+
+
+def _meta_charset(body: bytes) -> str | None:
+    match = _META_CHARSET.search(body[:4096])
+    return match["charset"].decode("ascii") if match else None
+
+
+def _is_single_byte(charset: str) -> bool:
+    return charset.strip().lower() in _SINGLE_BYTE or charset.lower().startswith("iso-8859")
+
+
+def _is_utf8_text(body: bytes) -> bool:
+    return not body.isascii() and _try_decode(body, "utf-8") is not None
+
+
+def _try_decode(body: bytes, charset: str) -> str | None:
+    name = charset.strip().lower()
+    try:
+        return body.decode(_WHATWG_ALIASES.get(name, name))
+    except (LookupError, UnicodeDecodeError):
+        return None
+
+
+def _document(result: FetchResult) -> Any:
+    if not result.body or not result.body.strip():
+        raise ParseError(f"{result.url}: empty page")
+    text = decode_html(result.body, result.charset)
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)  # lxml refuses str with an encoding declaration
+    try:
+        return lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError) as exc:
+        raise ParseError(f"{result.url}: not an HTML page: {exc}") from exc
+
+
+def _base_url(document: Any, fetched_url: str) -> str:
+    base = document.find(".//base[@href]")
+    href = base.get("href", "").strip() if base is not None else ""
+    return urljoin(fetched_url, href) if href else fetched_url
+
+
+def _page_title(document: Any) -> str | None:
+    title = document.find(".//title")
+    return _squash(title.text_content()) or None if title is not None else None
+
+
+def _items(document: Any, item_selector: str) -> list[Any]:
+    """Matches of the item selector, outermost only, in document order."""
+    matches = _select_all(document, _split(item_selector).css, item_selector)
+    chosen = set(matches)
+    return [e for e in matches if not any(a in chosen for a in e.iterancestors())]
+
+
+def _item(element: Any, source: SourceConfig, base_url: str, now: datetime) -> ParsedItem | None:
+    select: Selectors = source.select  # type: ignore[assignment]  # parse() checked it
+    title = _value(element, select.title) if select.title else _default_title(element)
+    if not title:
+        return None
+    link = _value(element, select.link or "a@href") or None
+    published, title = _published(element, select, title, source, now)
+    absolute = urljoin(base_url, link) if link else None
+    return ParsedItem(
+        title=title,
+        link=absolute,
+        guid=absolute,
+        summary_html=_summary_html(element, select.summary),
+        published=published,
+        event_date=_event_date(element, select, source, now),
+        base_url=base_url,
+    )
+
+
+def _default_title(element: Any) -> str:
+    if element.tag == "a":
+        return _squash(element.text_content())
+    link = next(iter(_select_all(element, "a", "a")), None)
+    return _squash(link.text_content()) if link is not None else ""
+
+
+def _published(
+    element: Any, select: Selectors, title: str, source: SourceConfig, now: datetime
+) -> tuple[datetime | None, str]:
+    """The publication date, and the title without a date that opens it."""
+    opening = leading_date(title, now)
+    if opening is not None:
+        title = opening[1]
+    if select.date:
+        stated = _value(element, select.date)
+        found = parse_date(stated, now=now) if stated else None
+        if found is not None:
+            return found, title
+    if source.category == "training":  # dates in a training listing are when the event is
+        return None, title
+    if opening is not None:
+        return opening[0], title
+    in_text = find_date(_squash(element.text_content()), now)
+    return (in_text[0] if in_text else None), title
+
+
+def _event_date(
+    element: Any, select: Selectors, source: SourceConfig, now: datetime
+) -> date | None:
+    if select.event_date:
+        stated = _value(element, select.event_date)
+        return parse_day(stated, now=now, upcoming=True) if stated else None
+    if source.category != "training":
+        return None
+    return parse_day(_squash(element.text_content()), now=now, upcoming=True)
+
+
+def _summary_html(element: Any, selector: str | None) -> str | None:
+    if not selector:
+        return None
+    parsed = _split(selector)
+    if parsed.attribute:
+        value = _value(element, selector)
+        return escape(value) if value else None
+    match = next(_matches(element, parsed, selector), None)
+    if match is None:
+        return None
+    html: str = etree.tostring(match, encoding="unicode", method="html", with_tail=False)
+    return html.strip() or None
+
+
+def _value(element: Any, selector: str) -> str:
+    """Whitespace-collapsed text (or attribute) of the first non-empty match, "" when none."""
+    parsed = _split(selector)
+    for match in _matches(element, parsed, selector):
+        raw = match.get(parsed.attribute, "") if parsed.attribute else match.text_content()
+        value = _squash(raw)
+        if value:
+            return value
+    return ""
+
+
+def _matches(element: Any, parsed: _Selector, selector: str) -> Iterator[Any]:
+    if not parsed.css:
+        yield element
+        return
+    yield from _select_all(element, parsed.css, selector)
+
+
+def _select_all(element: Any, css: str, selector: str) -> list[Any]:
+    try:
+        compiled = _compile(css)
+    except SelectorError as exc:
+        raise ParseError(f"invalid CSS selector {selector!r}: {exc}") from exc
+    return list(compiled(element))
+
+
+@lru_cache(maxsize=256)
+def _compile(css: str) -> Any:
+    return CSSSelector(css)
+
+
+def _split(selector: str) -> _Selector:
+    match = _ATTRIBUTE_SUFFIX.match(selector.strip())
+    if match is None:
+        return _Selector(selector.strip(), None)
+    return _Selector(match["css"].strip(), match["attr"])
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
