@@ -1,0 +1,202 @@
+"""Write side of ingest: apply dedupe's decisions (dedupe decides, the store applies).
+
+A sighting is found by (source_id, source_key) before anything else, so that a decision
+made from stale candidates (a concurrent worker, a curator's split) lands on the item
+the sighting really belongs to and never creates a second one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from aggregator.models import AddSighting, Decision, Item, NewItem, UpdateSighting
+from aggregator.store.schema import AuditRow, ItemKeyRow, ItemRow, SightingRow
+
+INGEST_ACTOR = "ingest"
+REPRESENTATIVE_FIELDS = (
+    "title",
+    "url",
+    "canonical_url",
+    "summary",
+    "content_html",
+    "published",
+    "updated",
+    "author",
+    "event_date",
+    "category",
+    "review_type",
+    "source_id",
+)
+
+
+def new_public_id() -> str:
+    return f"urn:uuid:{uuid.uuid4()}"
+
+
+def dialect_insert(session: Session, table: Any) -> postgresql.Insert | sqlite.Insert:
+    """INSERT that understands ON CONFLICT on both backends."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def apply_decisions(session: Session, decisions: Sequence[Decision], now: datetime) -> list[int]:
+    """Apply every decision; return the ids of items created or changed, in order."""
+    changed: list[int] = []
+    for decision in decisions:
+        item_id = apply_one(session, decision, now)
+        if item_id is not None and item_id not in changed:
+            changed.append(item_id)
+    return changed
+
+
+def apply_one(session: Session, decision: Decision, now: datetime) -> int | None:
+    existing = find_sighting(session, decision.item)
+    if existing is not None:
+        return update_sighting(session, existing, decision.item, decision.keys, now)
+    if isinstance(decision, NewItem) or session.get(ItemRow, decision.item_id) is None:
+        return create_item(session, decision.item, decision.keys, now)
+    reason = decision.reason if isinstance(decision, AddSighting) else "sighting was missing"
+    promote = isinstance(decision, AddSighting) and decision.make_representative
+    return add_sighting(session, decision.item_id, decision, reason, promote, now)
+
+
+def find_sighting(session: Session, item: Item) -> SightingRow | None:
+    query = select(SightingRow).where(
+        SightingRow.source_id == item.source_id, SightingRow.source_key == item.source_key
+    )
+    return session.scalars(query).one_or_none()
+
+
+def sighting_values(item: Item, keys: Sequence[str]) -> dict[str, Any]:
+    return {
+        "source_id": item.source_id,
+        "source_key": item.source_key,
+        "url": item.url,
+        "canonical_url": item.canonical_url,
+        "title": item.title,
+        "summary": item.summary,
+        "content_html": item.content_html,
+        "published": item.published,
+        "updated": item.updated,
+        "author": item.author,
+        "event_date": item.event_date,
+        "category": item.category,
+        "review_type": item.review_type,
+        "source_categories": list(item.source_categories),
+        "content_hash": item.content_hash,
+        "lookup_keys": sorted(set(keys)),
+    }
+
+
+def insert_sighting(
+    session: Session, item_id: int, item: Item, keys: Sequence[str], now: datetime
+) -> SightingRow | None:
+    """Insert a sighting; None when a concurrent writer inserted the same one first."""
+    values = sighting_values(item, keys) | {"item_id": item_id, "first_seen": now, "last_seen": now}
+    statement = (
+        dialect_insert(session, SightingRow)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["source_id", "source_key"])
+        .returning(SightingRow.id)
+    )
+    sighting_id = session.execute(statement).scalar_one_or_none()
+    return None if sighting_id is None else session.get(SightingRow, sighting_id)
+
+
+def add_keys(session: Session, item_id: int, keys: Sequence[str]) -> None:
+    rows = [{"key": key, "item_id": item_id} for key in sorted(set(keys))]
+    if rows:
+        session.execute(dialect_insert(session, ItemKeyRow).values(rows).on_conflict_do_nothing())
+
+
+def copy_representative(item: ItemRow, sighting: SightingRow) -> None:
+    for name in REPRESENTATIVE_FIELDS:
+        setattr(item, name, getattr(sighting, name))
+    item.representative_id = sighting.id
+
+
+def content_changed(sighting: SightingRow, values: dict[str, Any]) -> bool:
+    """The content hash decides; without hashes, every stored field is compared."""
+    if sighting.content_hash or values["content_hash"]:
+        return bool(sighting.content_hash != values["content_hash"])
+    compared = (name for name in values if name != "lookup_keys")
+    return any(getattr(sighting, name) != values[name] for name in compared)
+
+
+def create_item(session: Session, item: Item, keys: Sequence[str], now: datetime) -> int | None:
+    row = ItemRow(public_id=new_public_id(), created_at=now, pinned=False, hidden=False)
+    row.deleted = False
+    for name in REPRESENTATIVE_FIELDS:
+        setattr(row, name, getattr(item, name))
+    session.add(row)
+    session.flush()
+    sighting = insert_sighting(session, row.id, item, keys, now)
+    if sighting is None:  # lost the race: the other writer's sighting (and item) wins
+        session.delete(row)
+        session.flush()
+        existing = find_sighting(session, item)
+        assert existing is not None, "ON CONFLICT without a conflicting row"
+        return update_sighting(session, existing, item, keys, now)
+    row.representative_id = sighting.id
+    add_keys(session, row.id, keys)
+    return row.id
+
+
+def update_sighting(
+    session: Session, sighting: SightingRow, item: Item, keys: Sequence[str], now: datetime
+) -> int | None:
+    """Refresh a known sighting; copy it onto its item when it is the representative."""
+    sighting.last_seen = now
+    add_keys(session, sighting.item_id, keys)
+    values = sighting_values(item, keys)
+    sighting.lookup_keys = sorted(set(sighting.lookup_keys) | set(keys))
+    if not content_changed(sighting, values):
+        return None
+    del values["lookup_keys"]
+    for name, value in values.items():
+        setattr(sighting, name, value)
+    owner = session.get(ItemRow, sighting.item_id)
+    if owner is not None and owner.representative_id == sighting.id:
+        copy_representative(owner, sighting)  # a tombstone stays deleted: only fields change
+    session.flush()
+    return sighting.item_id
+
+
+def add_sighting(
+    session: Session,
+    item_id: int,
+    decision: AddSighting | UpdateSighting,
+    reason: str,
+    promote: bool,
+    now: datetime,
+) -> int | None:
+    sighting = insert_sighting(session, item_id, decision.item, decision.keys, now)
+    if sighting is None:  # a concurrent writer stored it meanwhile
+        existing = find_sighting(session, decision.item)
+        assert existing is not None, "ON CONFLICT without a conflicting row"
+        return update_sighting(session, existing, decision.item, decision.keys, now)
+    add_keys(session, item_id, decision.keys)
+    owner = session.get(ItemRow, item_id)
+    assert owner is not None
+    if promote:
+        copy_representative(owner, sighting)
+    where = f"{decision.item.source_id}:{decision.item.source_key}"
+    session.add(
+        AuditRow(
+            item_id=item_id,
+            action="add-sighting",
+            detail=f"{where} {reason}".strip(),
+            actor=INGEST_ACTOR,
+            at=now,
+        )
+    )
+    session.flush()
+    return item_id

@@ -1,0 +1,170 @@
+"""Read side: rows to the dataclasses publishing, dedupe and curation read."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from aggregator.errors import NotFound
+from aggregator.models import Candidate, Category, ReviewType, Sighting, StoredItem
+from aggregator.store.schema import ItemKeyRow, ItemRow, SightingRow
+
+_CHUNK = 500  # bound parameters per IN (...) list
+
+
+def chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def effective_category() -> ColumnElement[str]:
+    return func.coalesce(ItemRow.category_override, ItemRow.category)
+
+
+def effective_review_type() -> ColumnElement[str | None]:
+    return func.coalesce(ItemRow.review_type_override, ItemRow.review_type)
+
+
+@dataclass(frozen=True)
+class ItemFilter:
+    categories: Sequence[str] = ()
+    review_types: Sequence[str] = ()
+    sources: Sequence[str] = ()
+    search: str | None = None
+    include_hidden: bool = False
+    since: datetime | None = None
+    limit: int | None = None
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = [ItemRow.deleted.is_(False)]
+        if not self.include_hidden:
+            found.append(ItemRow.hidden.is_(False))
+        if self.categories:
+            found.append(effective_category().in_(list(self.categories)))
+        if self.review_types:
+            found.append(effective_category() == "reviews")
+            found.append(effective_review_type().in_(list(self.review_types)))
+        if self.sources:
+            seen_in = select(SightingRow.id).where(
+                SightingRow.item_id == ItemRow.id, SightingRow.source_id.in_(list(self.sources))
+            )
+            found.append(seen_in.exists())
+        if self.search:
+            found.append(_matches(self.search))
+        if self.since is not None:
+            found.append(ItemRow.published >= self.since)
+        return found
+
+    def statement(self) -> Select[ItemRow]:
+        ordered = (ItemRow.pinned.desc(), ItemRow.published.desc(), ItemRow.id.desc())
+        query = select(ItemRow).where(and_(*self.conditions())).order_by(*ordered)
+        return query if self.limit is None else query.limit(self.limit)
+
+
+def _matches(search: str) -> ColumnElement[bool]:
+    needle = search.lower()
+    return or_(
+        func.lower(ItemRow.title).contains(needle, autoescape=True),
+        func.lower(ItemRow.summary).contains(needle, autoescape=True),
+    )
+
+
+def list_items(session: Session, wanted: ItemFilter) -> list[StoredItem]:
+    rows = list(session.scalars(wanted.statement()))
+    sightings = sightings_of(session, [row.id for row in rows])
+    return [to_stored(row, sightings.get(row.id, ())) for row in rows]
+
+
+def get_row(session: Session, item_id: int) -> ItemRow:
+    row = session.get(ItemRow, item_id)
+    if row is None:
+        raise NotFound(f"no item {item_id}")
+    return row
+
+
+def get_item(session: Session, item_id: int) -> StoredItem:
+    row = get_row(session, item_id)
+    if row.deleted:
+        raise NotFound(f"item {item_id} is deleted")
+    return to_stored(row, sightings_of(session, [item_id]).get(item_id, ()))
+
+
+def sighting_rows(session: Session, item_ids: Sequence[int]) -> dict[int, list[SightingRow]]:
+    """Every sighting of the given items, oldest first, in one query per chunk of ids."""
+    found: dict[int, list[SightingRow]] = defaultdict(list)
+    for part in chunks(list(item_ids)):
+        query = (
+            select(SightingRow)
+            .where(SightingRow.item_id.in_(part))
+            .order_by(SightingRow.first_seen, SightingRow.id)
+        )
+        for row in session.scalars(query):
+            found[row.item_id].append(row)
+    return found
+
+
+def sightings_of(session: Session, item_ids: Sequence[int]) -> dict[int, tuple[Sighting, ...]]:
+    rows = sighting_rows(session, item_ids)
+    return {
+        item_id: tuple(Sighting(s.source_id, s.url, s.first_seen) for s in sightings)
+        for item_id, sightings in rows.items()
+    }
+
+
+def to_stored(row: ItemRow, sightings: Iterable[Sighting]) -> StoredItem:
+    category = cast(Category, row.category_override or row.category)
+    review_type = row.review_type_override or row.review_type
+    return StoredItem(
+        id=row.id,
+        public_id=row.public_id,
+        title=row.title,
+        url=row.url,
+        canonical_url=row.canonical_url,
+        summary=row.summary,
+        content_html=row.content_html,
+        published=row.published,
+        updated=row.updated,
+        category=category,
+        review_type=cast(ReviewType, review_type) if category == "reviews" else None,
+        author=row.author,
+        event_date=row.event_date,
+        source_id=row.source_id,
+        pinned=row.pinned,
+        hidden=row.hidden,
+        sightings=tuple(sightings),
+    )
+
+
+def find_candidates(session: Session, keys: Sequence[str]) -> list[Candidate]:
+    item_ids: set[int] = set()
+    for part in chunks(sorted(set(keys))):
+        item_ids.update(session.scalars(select(ItemKeyRow.item_id).where(ItemKeyRow.key.in_(part))))
+    ordered = sorted(item_ids)
+    rows = {row.id: row for row in _item_rows(session, ordered)}
+    sightings = sighting_rows(session, ordered)
+    return [to_candidate(rows[i], sightings.get(i, [])) for i in ordered if i in rows]
+
+
+def _item_rows(session: Session, item_ids: Sequence[int]) -> Iterator[ItemRow]:
+    for part in chunks(item_ids):
+        yield from session.scalars(select(ItemRow).where(ItemRow.id.in_(part)))
+
+
+def to_candidate(row: ItemRow, sightings: Sequence[SightingRow]) -> Candidate:
+    return Candidate(
+        item_id=row.id,
+        title=row.title,
+        summary=row.summary,
+        published=row.published,
+        canonical_urls=tuple(s.canonical_url for s in sightings if s.canonical_url),
+        source_keys=tuple((s.source_id, s.source_key) for s in sightings),
+        sighting_hashes={(s.source_id, s.source_key): s.content_hash for s in sightings},
+        representative_source=row.source_id,
+        deleted=row.deleted,
+    )

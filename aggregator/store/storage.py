@@ -1,0 +1,207 @@
+"""The Storage facade: the only way the rest of the aggregator touches the database."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import fields
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from aggregator.errors import NotFound
+from aggregator.models import Candidate, Decision, SourceState, StoredItem
+from aggregator.store import curation
+from aggregator.store.apply import apply_decisions, dialect_insert
+from aggregator.store.engine import (
+    DEFAULT_URL,
+    make_engine,
+    run_read,
+    run_write,
+    storage_errors,
+)
+from aggregator.store.engine import migrate as upgrade
+from aggregator.store.queries import ItemFilter, find_candidates, get_item, get_row, list_items
+from aggregator.store.schema import AuditRow, ItemRow, SourceRow
+
+_STATE_FIELDS = tuple(f.name for f in fields(SourceState))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Storage:
+    """Sources' polling state, items with their sightings and keys, curation and its audit.
+
+    URLs: `sqlite:///path/to.sqlite` (parent folder created; WAL, foreign keys, busy timeout)
+    or `postgresql+psycopg://user@host/db`. A PostgreSQL schema other than the default is
+    chosen with the libpq options in the URL query, e.g.
+    `...?options=-csearch_path%3Dmy_schema`, or with
+    `engine_options={"connect_args": {"options": "-csearch_path=my_schema"}}`.
+    Every failure is raised as aggregator.errors.StorageError (NotFound for a missing item).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(
+        cls,
+        url: str = DEFAULT_URL,
+        *,
+        migrate: bool = True,
+        engine_options: Mapping[str, Any] | None = None,
+    ) -> Storage:
+        """Connect; with `migrate`, bring the schema to the newest revision first."""
+        with storage_errors(f"opening {url}"):
+            engine = make_engine(url, engine_options)
+        if migrate:
+            try:
+                upgrade(engine)
+            except BaseException:
+                engine.dispose()
+                raise
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Storage:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # --- sources ---
+
+    def source_state(self, source_id: str) -> SourceState:
+        def read(session: Session) -> SourceState:
+            row = session.get(SourceRow, source_id)
+            return SourceState(source_id) if row is None else _to_state(row)
+
+        return run_read(self.engine, "reading source state", read)
+
+    def source_states(self) -> list[SourceState]:
+        def read(session: Session) -> list[SourceState]:
+            rows = session.scalars(select(SourceRow).order_by(SourceRow.source_id))
+            return [_to_state(row) for row in rows]
+
+        return run_read(self.engine, "reading source states", read)
+
+    def save_source_state(self, state: SourceState) -> None:
+        values = {name: getattr(state, name) for name in _STATE_FIELDS}
+
+        def write(session: Session) -> None:
+            statement = dialect_insert(session, SourceRow).values(values)
+            updates = {name: statement.excluded[name] for name in _STATE_FIELDS[1:]}
+            session.execute(
+                statement.on_conflict_do_update(index_elements=["source_id"], set_=updates)
+            )
+
+        run_write(self.engine, "saving source state", write)
+
+    # --- ingest ---
+
+    def candidates(self, keys: Sequence[str]) -> list[Candidate]:
+        """Items sharing any key (tombstones included, deleted=True), by item id."""
+        if not keys:
+            return []
+        return run_read(self.engine, "finding candidates", lambda s: find_candidates(s, keys))
+
+    def apply(self, decisions: Sequence[Decision], *, now: datetime) -> list[int]:
+        """Apply decisions in one transaction; return ids of items created or changed."""
+        if not decisions:
+            return []
+        return run_write(self.engine, "storing items", lambda s: apply_decisions(s, decisions, now))
+
+    # --- read ---
+
+    def items(
+        self,
+        *,
+        categories: Sequence[str] = (),
+        review_types: Sequence[str] = (),
+        sources: Sequence[str] = (),
+        search: str | None = None,
+        include_hidden: bool = False,
+        since: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[StoredItem]:
+        """Live items, pinned first, then newest published first (id breaks ties)."""
+        wanted = ItemFilter(categories, review_types, sources, search, include_hidden, since, limit)
+        return run_read(self.engine, "listing items", lambda s: list_items(s, wanted))
+
+    def item(self, item_id: int) -> StoredItem:
+        """One live item (hidden included); NotFound if missing or deleted."""
+        return run_read(self.engine, f"reading item {item_id}", lambda s: get_item(s, item_id))
+
+    def item_count(self) -> int:
+        """How many items are not deleted (hidden ones included)."""
+        query = select(func.count()).select_from(ItemRow).where(ItemRow.deleted.is_(False))
+        return run_read(self.engine, "counting items", lambda s: s.scalar(query) or 0)
+
+    # --- curation ---
+
+    def set_item(
+        self,
+        item_id: int,
+        *,
+        hidden: bool | None = None,
+        pinned: bool | None = None,
+        category: str | None = None,
+        review_type: str | None = None,
+        actor: str = "cli",
+    ) -> None:
+        """None leaves a field alone; "" clears a category/review type override."""
+
+        def write(session: Session) -> None:
+            curation.set_item(
+                session,
+                item_id,
+                hidden=hidden,
+                pinned=pinned,
+                category=category,
+                review_type=review_type,
+                actor=actor,
+                now=_now(),
+            )
+
+        run_write(self.engine, f"changing item {item_id}", write)
+
+    def delete_item(self, item_id: int, *, actor: str = "cli") -> None:
+        def write(session: Session) -> None:
+            curation.delete_item(session, item_id, actor=actor, now=_now())
+
+        run_write(self.engine, f"deleting item {item_id}", write)
+
+    def merge_items(self, keep_id: int, other_id: int, *, actor: str = "cli") -> None:
+        def write(session: Session) -> None:
+            curation.merge_items(session, keep_id, other_id, actor=actor, now=_now())
+
+        run_write(self.engine, f"merging item {other_id} into {keep_id}", write)
+
+    def split_item(self, item_id: int, *, actor: str = "cli") -> list[int]:
+        def write(session: Session) -> list[int]:
+            return curation.split_item(session, item_id, actor=actor, now=_now())
+
+        return run_write(self.engine, f"splitting item {item_id}", write)
+
+    def audit(self, item_id: int) -> list[tuple[datetime, str, str, str]]:
+        """(at, action, detail, actor) oldest first; NotFound for an unknown item."""
+
+        def read(session: Session) -> list[tuple[datetime, str, str, str]]:
+            get_row(session, item_id)
+            query = select(AuditRow).where(AuditRow.item_id == item_id)
+            rows = session.scalars(query.order_by(AuditRow.at, AuditRow.id))
+            return [(row.at, row.action, row.detail, row.actor) for row in rows]
+
+        return run_read(self.engine, f"reading audit of item {item_id}", read)
+
+
+def _to_state(row: SourceRow) -> SourceState:
+    return SourceState(**{name: getattr(row, name) for name in _STATE_FIELDS})
+
+
+__all__ = ["NotFound", "Storage"]
