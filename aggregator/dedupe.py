@@ -1,0 +1,401 @@
+"""Dedupe: which stored item, if any, an incoming Item announces. Pure: no HTTP, no database.
+
+Lookup keys (`lookup_keys`) are what the store indexes; `Storage.candidates(keys)` returns the
+stored items sharing any key, and `decide` judges them, in this order:
+
+1. same (source_id, source_key) -> UpdateSighting (content_changed when the hash differs).
+   GUIDs are compared only within their own source: `src:` keys carry the source id.
+2. same canonical URL, and nothing says they differ (review type, subject, period, place)
+   -> AddSighting(reason="canonical-url").
+3. near-duplicate: published within 30 days, compatible identity (same review type when both
+   are known; same review subject: "Adult A" never matches "Adult B"; same month when both titles
+   name one; same event date for training; no disjoint places), not already announced by the same
+   source under another key, and similar enough: the same subject, or similar normalised titles
+   (optionally helped by similar summaries)
+   -> AddSighting(reason="near-dup title=.. text=.. days=..").
+4. otherwise NewItem.
+
+Precision over recall: a wrong merge hides a review, a missed one only shows it twice.
+
+Representative rule (`make_representative`): the original publisher wins over reposts. With a
+`source_rank` (lower is more authoritative, e.g. the publishing board over gov.uk over a
+bulletin) the new sighting becomes representative when its rank is strictly lower than the
+current representative's; on equal rank, or with no ranking, the earliest published sighting
+stays representative (the new one wins only if published strictly earlier). A tombstoned
+(deleted) item still receives the sighting, so it is never re-created, but never changes
+representative: it stays hidden.
+
+Near-duplicate keys are bucketed by 30-day window (each item indexes its window and the next),
+so a key is only ever shared by items published within about 60 days: candidates per lookup
+stay bounded however large the store grows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from urllib.parse import urlsplit
+
+from aggregator.canonical import canonical_url
+from aggregator.models import AddSighting, Candidate, Decision, Item, NewItem, UpdateSighting
+
+MAX_DAYS = 30
+BUCKET_DAYS = 30
+MINHASH_BANDS, MINHASH_ROWS = 2, 2
+TYPE_TOKENS = ("dhr", "sar", "cspr")
+_SYNONYMS = (
+    (r"\bdomestic (?:homicide|abuse related death) reviews?\b|\bdardrs?\b|\bdhrs\b", "dhr"),
+    (r"\bsafeguarding adults? reviews?\b|\bsars\b", "sar"),
+    (r"\b(?:local )?child safeguarding practice reviews?\b|\bl?csprs?\b", "cspr"),
+    (r"\bserious case reviews?\b|\bscrs?\b", "cspr"),
+    (r"\bseven minute briefings?\b|\b7 ?mb\b", "7 minute briefing"),
+)
+_SUBJECT = re.compile(
+    r"\b(?i:(adult|child|baby|infant|mr|mrs|ms|miss|family|young person|person|sibling|mother|"
+    r"father))s?\s+([A-Z]{1,2}|\d{1,2})\b"
+)
+_QUOTED = re.compile(r"[\"'‘“]([A-Z][a-z]+(?: [A-Z][a-z]+)?)[\"'’”]")
+_CAPITALISED = re.compile(r"\b[A-Z][a-z]+\b")
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*"
+_FULL_DATE = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH}\b", re.I)
+_MONTH_YEAR = re.compile(rf"\b{_MONTH}\s+(\d{{4}})\b", re.I)
+_DATE_TOKEN = re.compile(
+    r"^(?:\d{1,2}(?:st|nd|rd|th)?|(?:19|20)\d\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct"
+    r"|nov|dec)|january|february|march|april|june|july|august|september|october|november"
+    r"|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday)$"
+)
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+STOP = _words(
+    """
+    a an and the of for in into on to from by with at about as is are was our your its it this
+    that be has have new now published publishes publish publication read here update updated
+    executive summary overview report full final latest edition issue concerning regarding death
+    died circumstances re news announcement available
+    """
+)
+GENERIC = _words(
+    """
+    safeguarding adult adults child children review reviews board partnership partnerships sab
+    scp lscp scb lscb csp community safety practice practitioners learning lessons response
+    action plan multi agency local national panel domestic abuse homicide related briefing
+    minute council borough county city page document documents pdf download case safer published
+    publishes new executive summary overview report final themes theme thematic recommendations
+    findings key messages practitioner guide guidance seven care health social services police
+    nhs trust independent chair author
+    """
+)
+PLACES = _words(
+    """
+    hampshire portsmouth southampton isle wight southwark lambeth lewisham kent medway norfolk
+    suffolk leeds bradford manchester liverpool birmingham sheffield bristol devon cornwall
+    dorset essex surrey sussex oxfordshire berkshire cambridgeshire peterborough cumbria
+    lancashire yorkshire somerset wiltshire gloucestershire hertfordshire bedfordshire
+    buckinghamshire nottingham nottinghamshire derby derbyshire leicester leicestershire
+    lincolnshire northamptonshire warwickshire coventry wolverhampton walsall sandwell dudley
+    newcastle sunderland durham northumberland croydon camden hackney islington westminster
+    barnet brent ealing enfield haringey harrow hillingdon hounslow newham redbridge hamlets
+    wandsworth bromley bexley greenwich havering merton sutton kingston richmond plymouth torbay
+    swindon slough luton milton keynes york hull brighton hove wales cardiff swansea
+    """
+)
+
+
+@dataclass(frozen=True)
+class Features:
+    """What decide compares, computed once per title+summary."""
+
+    tokens: frozenset[str]  # normalised title tokens (types unified, stop words and dates gone)
+    content: frozenset[str]  # tokens without review types and places
+    core: frozenset[str]  # content without generic safeguarding vocabulary: what it is about
+    review_type: str | None
+    strong: frozenset[str]  # "adult_z", "mrs_a": explicit review subjects
+    subjects: frozenset[str]  # strong subjects plus names
+    months: frozenset[str]  # "mar-2025" named in the title
+    days: frozenset[str]  # "14-may" named in the title (or summary, for training)
+    places: frozenset[str]
+    shingles: frozenset[str]  # word 3-shingles of title + summary
+
+
+def lookup_keys(item: Item) -> tuple[str, ...]:
+    """Keys the store indexes for item; a stored item sharing any of them is a candidate."""
+    feats = features(item.title, item.summary, item.category == "reviews")
+    buckets = _buckets(item.published)
+    keys = [f"src:{item.source_id}:{item.source_key}"]
+    url = _item_url(item)
+    if url:
+        keys.append(f"url:{url}")
+    if feats.core:
+        title_key = _digest(" ".join(sorted(feats.core)))
+        keys += [f"title:{title_key}:{b}" for b in buckets]
+    for subject in sorted(feats.subjects)[:2]:
+        keys += [f"subj:{subject}:{b}" for b in buckets]
+    for n, band in enumerate(_minhash_bands(feats.content | feats.shingles)):
+        keys += [f"mh{n}:{band}:{b}" for b in buckets]
+    return tuple(dict.fromkeys(keys))
+
+
+def decide(
+    item: Item,
+    candidates: Sequence[Candidate],
+    *,
+    source_rank: Callable[[str], int] | None = None,
+) -> Decision:
+    """Judge item against the stored candidates (see the module docstring for the rules)."""
+    keys = lookup_keys(item)
+    identity = (item.source_id, item.source_key)
+    for cand in candidates:
+        if identity in cand.source_keys:
+            old_hash = cand.sighting_hashes.get(identity)
+            return UpdateSighting(
+                cand.item_id, item, keys, content_changed=old_hash != item.content_hash
+            )
+    mine = features(item.title, item.summary, item.category == "reviews", _item_extra(item))
+    mine = _with_item_facts(mine, item)
+    url = _item_url(item)
+    for cand in candidates:
+        if url and url in cand.canonical_urls and compatible(mine, _cand_features(cand)):
+            return _add(item, cand, keys, "canonical-url", source_rank)
+    best: tuple[float, Candidate, str] | None = None
+    for cand in candidates:
+        judged = near_duplicate(item, mine, cand)
+        if judged and (best is None or judged[0] > best[0]):
+            best = (judged[0], cand, judged[1])
+    if best:
+        return _add(item, best[1], keys, best[2], source_rank)
+    return NewItem(item, keys)
+
+
+def make_representative(
+    item: Item, cand: Candidate, source_rank: Callable[[str], int] | None = None
+) -> bool:
+    """True when the new sighting should be what subscribers see (module docstring: the rule)."""
+    if cand.deleted:
+        return False
+    if source_rank is not None:
+        new_rank, old_rank = source_rank(item.source_id), source_rank(cand.representative_source)
+        if new_rank != old_rank:
+            return new_rank < old_rank
+    return item.published < cand.published
+
+
+def near_duplicate(item: Item, mine: Features, cand: Candidate) -> tuple[float, str] | None:
+    """(score, audit reason) when cand is judged the same announcement as item, else None."""
+    if any(source == item.source_id for source, _ in cand.source_keys):
+        return None  # a source announces a thing once; two keys there are two things
+    days = abs((item.published - cand.published).total_seconds()) / 86400
+    theirs = _cand_features(cand)
+    if days > MAX_DAYS or not compatible(mine, theirs):
+        return None
+    title = jaccard(mine.core, theirs.core)
+    text = jaccard(mine.shingles, theirs.shingles)
+    if not _similar(mine, theirs, title, text):
+        return None
+    score = title + text / 2 + (1.0 if mine.subjects & theirs.subjects else 0.0) - days / 100
+    return score, f"near-dup title={title:.2f} text={text:.2f} days={days:.0f}"
+
+
+def _similar(mine: Features, theirs: Features, title: float, text: float) -> bool:
+    if mine.subjects and theirs.subjects:  # one may name more people, but none the other lacks
+        return mine.subjects <= theirs.subjects or theirs.subjects <= mine.subjects
+    if mine.subjects or theirs.subjects:
+        return title >= 0.8
+    if (
+        len(mine.core | theirs.core) < 2 and not mine.days & theirs.days
+    ):  # one shared word is thin evidence on its own
+        return title >= 1.0 and text >= 0.3
+    return title >= 0.75 or (title >= 0.5 and text >= 0.5)
+
+
+def compatible(a: Features, b: Features) -> bool:
+    """False when something both name differs: review type, subject, month, day or place."""
+    if a.review_type and b.review_type and a.review_type != b.review_type:
+        return False
+    if a.strong and b.strong and not a.strong & b.strong:
+        return False
+    return all(
+        not (x and y) or bool(x & y)
+        for x, y in ((a.months, b.months), (a.days, b.days), (a.places, b.places))
+    )
+
+
+def features(title: str, summary: str, review: bool = False, extra_hosts: str = "") -> Features:
+    """The comparable features of a title and summary; `review` enables bare-name subjects."""
+    title_text, summary_text = _plain(title), _plain(summary)
+    strong = _strong_subjects(title_text)
+    tokens = _normalised_tokens(title_text)
+    rtype = _first_type(tokens) or _first_type(_normalised_tokens(summary_text))
+    names = _names(title_text) if (review or rtype) else frozenset()
+    content = frozenset(t for t in tokens if t not in TYPE_TOKENS and t not in PLACES)
+    places = _places(f"{title_text} {summary_text}", extra_hosts)
+    return Features(
+        tokens=frozenset(tokens),
+        content=content,
+        core=frozenset(t for t in content if t not in GENERIC),
+        review_type=rtype,
+        strong=strong,
+        subjects=strong | names,
+        months=_months(title_text),
+        days=_days(title_text),
+        places=places,
+        shingles=_shingles(_normalised_tokens(f"{title_text} {summary_text}", keep_stop=True)),
+    )
+
+
+def _with_item_facts(feats: Features, item: Item) -> Features:
+    """Add what only the Item knows: its classified review type and, for training, its dates."""
+    rtype = feats.review_type
+    if rtype is None and item.review_type in TYPE_TOKENS:
+        rtype = item.review_type
+    days = set(feats.days)
+    if item.category == "training":
+        days |= _days(_plain(item.summary))
+        if item.event_date:
+            days.add(_day_key(item.event_date))
+    return replace(feats, review_type=rtype, days=frozenset(days))
+
+
+def _cand_features(cand: Candidate) -> Features:
+    hosts = " ".join(_host(u) for u in cand.canonical_urls)
+    feats = features(cand.title, cand.summary, extra_hosts=hosts)
+    training_days = _days(_plain(cand.summary))
+    if feats.days or not training_days:
+        return feats
+    return replace(feats, days=training_days)
+
+
+def _plain(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _strong_subjects(text: str) -> frozenset[str]:
+    found = {
+        f"{m.group(1).lower().replace(' ', '')}_{m.group(2).lower()}"
+        for m in _SUBJECT.finditer(text)
+    }
+    found |= {m.group(1).lower() for m in _QUOTED.finditer(text) if m.group(1).lower() not in STOP}
+    return frozenset(found)
+
+
+def _names(text: str) -> frozenset[str]:
+    """Capitalised words that are no known vocabulary: in a review title, the subject's name."""
+    without_strong = _SUBJECT.sub(" ", text)
+    words = (w.lower() for w in _CAPITALISED.findall(without_strong))
+    return frozenset(
+        w
+        for w in words
+        if w not in STOP and w not in GENERIC and w not in PLACES and not _DATE_TOKEN.match(w)
+    )
+
+
+def _normalised_tokens(text: str, keep_stop: bool = False) -> list[str]:
+    text = _SUBJECT.sub(
+        lambda m: f" {m.group(1).lower().replace(' ', '')}_{m.group(2).lower()} ", text
+    )
+    text = re.sub(r"[’']", "", text.lower().replace("&", " and "))
+    text = re.sub(r"[^a-z0-9_]+", " ", text)
+    for pattern, replacement in _SYNONYMS:
+        text = re.sub(pattern, replacement, text)
+    words = text.split()
+    if keep_stop:
+        return words
+    return [w for w in words if w not in STOP and not _DATE_TOKEN.match(w)]
+
+
+def _first_type(tokens: Iterable[str]) -> str | None:
+    return next((t for t in tokens if t in TYPE_TOKENS), None)
+
+
+def _months(text: str) -> frozenset[str]:
+    return frozenset(f"{m.group(1)[:3].lower()}-{m.group(2)}" for m in _MONTH_YEAR.finditer(text))
+
+
+def _days(text: str) -> frozenset[str]:
+    return frozenset(
+        f"{int(m.group(1))}-{m.group(2)[:3].lower()}" for m in _FULL_DATE.finditer(text)
+    )
+
+
+def _day_key(day: date) -> str:
+    return f"{day.day}-{MONTHS[day.month - 1]}"
+
+
+def _places(text: str, hosts: str = "") -> frozenset[str]:
+    """Places named in the text (whole words) or inside a host name (hampshiresab.org.uk)."""
+    named = PLACES.intersection(re.findall(r"[a-z]+", text.lower()))
+    return named | frozenset(p for p in PLACES if len(p) > 4 and p in hosts)
+
+
+def _shingles(words: list[str], size: int = 3) -> frozenset[str]:
+    if len(words) < size:
+        return frozenset([" ".join(words)] if words else [])
+    return frozenset(" ".join(words[i : i + size]) for i in range(len(words) - size + 1))
+
+
+def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def _minhash_bands(tokens: frozenset[str]) -> list[str]:
+    """MinHash (fixed seeds, blake2b) in bands of rows: near-identical sets share a band."""
+    if not tokens:
+        return []
+    encoded = [t.encode() for t in tokens]
+    signature = [
+        min(
+            int.from_bytes(
+                hashlib.blake2b(t, digest_size=8, salt=seed.to_bytes(8, "big")).digest(), "big"
+            )
+            for t in encoded
+        )
+        for seed in range(MINHASH_BANDS * MINHASH_ROWS)
+    ]
+    rows = MINHASH_ROWS
+    return [_digest(repr(signature[i * rows : (i + 1) * rows])) for i in range(MINHASH_BANDS)]
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+def _buckets(published: datetime) -> tuple[int, int]:
+    bucket = published.date().toordinal() // BUCKET_DAYS
+    return bucket, bucket + 1
+
+
+def _item_url(item: Item) -> str | None:
+    if item.canonical_url:
+        return item.canonical_url
+    return canonical_url(item.url) if item.url else None
+
+
+def _item_extra(item: Item) -> str:
+    return _host(item.url or item.canonical_url or "")
+
+
+def _host(url: str) -> str:
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+
+
+def _add(
+    item: Item,
+    cand: Candidate,
+    keys: tuple[str, ...],
+    reason: str,
+    source_rank: Callable[[str], int] | None,
+) -> AddSighting:
+    representative = make_representative(item, cand, source_rank)
+    return AddSighting(cand.item_id, item, keys, reason=reason, make_representative=representative)
