@@ -5,9 +5,12 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -15,6 +18,7 @@ from aggregator.errors import NotFound, StorageError
 from aggregator.models import AddSighting, Item, NewItem, SourceState, UpdateSighting
 from aggregator.store import Storage
 from aggregator.store.engine import migrate
+from aggregator.store.schema import Base
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 TABLES = {"sources", "items", "sightings", "item_keys", "audit"}
@@ -75,6 +79,23 @@ def test_migrations_build_the_schema_from_empty_and_round_trip(db_url: str) -> N
         assert reopened.item_count() == 1
     finally:
         reopened.close()
+
+
+def test_migrations_match_the_models(storage: Storage) -> None:
+    with storage.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+
+
+def test_sqlite_runs_in_wal_with_foreign_keys(tmp_path: Path) -> None:
+    storage = Storage.open(f"sqlite:///{tmp_path / 'new' / 'folder' / 'a.sqlite'}")
+    try:
+        with storage.engine.connect() as connection:
+            pragma = connection.exec_driver_sql
+            assert pragma("PRAGMA journal_mode").scalar() == "wal"
+            assert pragma("PRAGMA foreign_keys").scalar() == 1
+            assert pragma("PRAGMA busy_timeout").scalar() >= 1000
+    finally:
+        storage.close()
 
 
 # --- ingest ---
@@ -305,7 +326,7 @@ def test_driver_errors_surface_as_storage_error(db_url: str) -> None:
         storage.close()
 
 
-def test_unreachable_database_is_a_storage_error(tmp_path: Any) -> None:
+def test_unreachable_database_is_a_storage_error(tmp_path: Path) -> None:
     with pytest.raises(StorageError):
         Storage.open("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
     (tmp_path / "file").write_text("not a folder")

@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -96,7 +97,13 @@ class ItemRow(Base):
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     merged_into: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    # Indexes (listing, published DESC) are created by the migration, which owns the DDL.
+
+
+# What publishing filters and sorts on (the migration creates them; these keep models in step).
+Index(
+    "ix_items_listing", ItemRow.deleted, ItemRow.hidden, ItemRow.category, ItemRow.published.desc()
+)
+Index("ix_items_published", ItemRow.published.desc())
 
 
 class SightingRow(Base):
