@@ -1,0 +1,384 @@
+"""Decide what an item is: a review (and which kind), news, or training.
+
+Signals come from four fields, strongest first: the title, the source's own categories (feed
+`<category>` terms), the URL path and the summary; the source's category hint breaks ties and
+decides when nothing else does. Admin `KeywordRule`s (source rules, then global rules) override
+all of it.
+
+Within the title, URL and categories a signal ladder decides (first rung that matches wins; on one
+rung the earliest match in the text wins):
+
+1. administrative news: subject access requests, jobs, calls for chairs/authors, tenders,
+   appointments, privacy/cookies, minutes -> news ("Call for DHR panel chairs" is news);
+2. events: training, courses, webinars, workshops, conferences, forums, "book your place",
+   Eventbrite, times of day -> training ("Training on how to commission a SAR", "SAR learning
+   event" are training: events are training);
+3. publications that are not case reviews: annual reports, newsletters, strategies, guidance,
+   statistics, analyses, protocols, press releases, blogs, responses to a review -> news
+   ("DHR Annual Report", "Child Safeguarding Practice Review Panel annual report" are news);
+4. learning products: 7 minute briefings (7MB), learning/practice briefings, learning packs and
+   summaries, "learning from", lessons learned -> reviews/learning, even when they name the review
+   they draw on ("Seven minute briefing on the DHR for Adult B" is learning);
+5. named non-statutory reviews: MAPPA serious case reviews, Mental Health Homicide Reviews,
+   Offensive Weapons Homicide Reviews -> reviews/other;
+6. statutory reviews, earliest named wins: DHR (incl. Domestic Abuse Related Death Review, DARDR),
+   SAR (incl. Safeguarding Adults Board review, Welsh Adult Practice Review, adult serious case
+   reviews), CSPR (local/national, LCSPR, Rapid Review, Serious Case Review, Welsh Child Practice
+   Review, Scottish significant case review, NSPCC repository titles "2025 - Place - Name");
+   a thematic SAR is a SAR;
+7. other reviews: thematic, multi-agency, learning reviews -> reviews/other; national reviews
+   and the Child Safeguarding Practice Review Panel's work -> cspr;
+8. weak: pseudonyms ("Child Q" -> cspr, "Mrs A" -> a review of unknown type), bare "executive
+   summary"/"overview report"/"case review", then the word "news".
+
+In the summary, which is free prose, the earliest signal wins instead, and only unambiguous event
+wording counts as training ("the review recommended training" is not an event).
+A reviews item with no known type is "other". With no signal at all the hint decides, else news.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import unquote, urlsplit
+
+from aggregator.config.types import KeywordRule
+from aggregator.errors import AggregatorError
+from aggregator.models import Category, Classification, ReviewType
+
+__all__ = ["classify"]
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    category: Category
+    review_type: ReviewType | None
+    strong: bool
+
+
+def _rx(*alternatives: str, flags: int = re.IGNORECASE) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{a})" for a in alternatives), flags)
+
+
+_ADMIN = _rx(
+    r"subject access",
+    r"\bvacanc(y|ies)\b",
+    r"\bjobs?\b",
+    r"recruit",
+    r"\bcall for\b",
+    r"expressions? of interest",
+    r"\b(invitation to )?tender\b",
+    r"\bappoint(s|ed|ment)?\b",
+    r"privacy notice",
+    r"\bcookies?\b",
+    r"freedom of information",
+    r"\bminutes\b(?! briefing)",
+    r"opening hours",
+    r"\brenam(e|ed|ing)\b",
+    r"\bnew name\b",
+)
+_TIME_OF_DAY = r"\b\d{1,2}([:.]\d{2})?\s?(am|pm)\b|\b\d{1,2}:\d{2}\b"
+_EVENT = (
+    r"\bwebinars?\b",
+    r"\bworkshops?\b",
+    r"(?<!case )(?<!protection )(?<!strategy )\bconferences?\b",
+    r"\bcourses?\b(?! of\b)",
+    r"\bseminars?\b",
+    r"\bmasterclass(es)?\b",
+    r"lunch (and|&) learn",
+    r"\be-?learning\b",
+    r"\bbook(ing)? (your|a)? ?places?\b",
+    r"\bbook now\b",
+    r"\bbookings?\b",
+    r"eventbrite",
+    r"\bregist(er|ration)\b",
+    r"\bjoin us\b",
+    r"places are limited",
+    r"\b(learning|training|briefing|drop[- ]in|online|virtual|face[- ]to[- ]face|\d+[- ]minute)"
+    r" sessions?\b",
+    r"\b(half|full|one|two|\d)[- ]day\b",
+    r"\blearning events?\b",
+    _TIME_OF_DAY,
+)
+_TRAINING_NARROW = _rx(*_EVENT)
+_TRAINING = _rx(
+    *_EVENT,
+    r"\btraining\b",
+    r"\bevents?\b",
+    r"\bforums?\b",
+    r"\broadshows?\b",
+    r"\blevel [1-4]\b",
+    r"what'?s on",
+    r"\bsessions?\b",
+)
+_NEWS = _rx(
+    r"\bannual (report|review)\b",
+    r"\byearly report\b",
+    r"\bnewsletters?\b",
+    r"\bconsultations?\b",
+    r"\bstrateg(y|ies|ic plan)\b",
+    r"\bbusiness plan\b",
+    r"\bguidance\b",
+    r"\bstatistics\b",
+    r"\banalys[ie]s\b",
+    r"\bresearch\b",
+    r"\bpress release\b",
+    r"\bnews story\b",
+    r"\bpolicy( paper)?\b",
+    r"\bterms of reference\b",
+    r"\bprotocols?\b",
+    r"\bprocedures?\b",
+    r"\bprocess\b",
+    r"\breferrals?\b",
+    r"\btoolkits?\b",
+    r"\bquality markers\b",
+    r"\bblogs?\b",
+    r"\bpodcasts?\b",
+    r"\bsurveys?\b",
+    r"\bstatement\b",
+    r"\bresponse to\b",
+    r"\bwelcomes?\b",
+    r"\binspections?\b",
+    r"\bhave your say\b",
+    r"\bwarning\b",
+    r"\bwebsite\b",
+)
+_LEARNING = _rx(
+    r"\b(7|seven)[\s-]?min(ute)?s?[\s-]*briefings?\b",
+    r"\b7\s?mbs?\b",
+    r"\bbriefings?\b",
+    r"\blearning (packs?|summar(y|ies)|briefs?|briefings?|bulletins?|notes?|leaflets?|posters?)\b",
+    r"\blearning review summary\b",
+    r"\blearning from\b",
+    r"\blessons? (learn(ed|t)|from)\b",
+    r"\bkey learning\b",
+    r"\bsummary of learning\b",
+)
+_OTHER_NAMED = _rx(
+    r"\bmappa\b.{0,20}\b(serious case review|scr)\b",
+    r"\bmental health homicide reviews?\b",
+    r"\bmhhrs?\b",
+    r"\boffensive weapons? homicide reviews?\b",
+    r"\bowhrs?\b",
+)
+_DHR = _rx(
+    r"\bdomestic (violence |abuse )?homicide reviews?\b",
+    r"\bdomestic abuse (related )?death reviews?\b",
+    r"\bdhrs?\d*\b",
+    r"\bdardrs?\b",
+)
+_SAR = _rx(
+    r"\bsafeguarding adults? (board )?reviews?\b",
+    r"\bsars?\b(?!-cov)",
+    r"\badult practice reviews?\b",
+    r"\baprs?\b",
+    r"\b(serious|significant) case reviews?\W+(\w+\W+){0,2}adults?\b",
+    r"\bsection 44 reviews?\b",
+)
+_CSPR = _rx(
+    r"\bchild safeguarding practice reviews?\b",
+    r"\bl?csprs?\b",
+    r"\b(serious|significant) case reviews?\b",
+    r"\bscrs?\b",
+    r"\brapid reviews?\b",
+    r"\bchild practice reviews?\b",
+    r"\bcprs?\b",
+    r"^\s*(19|20)\d\d\s*-\s*[^-]+-\s*[^-]+$",
+)
+_OTHER = _rx(
+    r"\bthematic reviews?\b",
+    r"\bmulti[- ]agency (learning )?reviews?\b",
+    r"\blearning reviews?\b",
+    r"\bsingle agency reviews?\b",
+    r"\bhomicide reviews?\b",
+    r"\bchild death reviews?\b",
+)
+_CSPR_CONTEXT = _rx(r"\bnational reviews?\b", r"\bpanel reviews?\b")
+_CHILD_NAME = re.compile(
+    r"\b(Child|Children|Baby|Babies|Infant|Family|Young [Pp]erson) [A-Z]{1,2}\b"
+)
+_PERSON_NAME = re.compile(r"\b(Adult|Mr|Mrs|Ms|Miss|Mx)\.? [A-Z]{1,2}\b")
+_REVIEW_DOCUMENT = _rx(
+    r"\bexecutive summary\b", r"\bexec summary\b", r"\boverview report\b", r"\bcase reviews?\b"
+)
+_REVIEW_WORD = _rx(r"\breviews?\b")
+_NEWS_WEAK = _rx(r"\bnews\b", r"\blatest\b", r"\bupdates?\b", r"\bpress\b", r"\blaunch(es|ed)?\b")
+
+_PANEL = _rx(r"\bchild safeguarding practice review panel\b")
+_SAR_ABBREVIATION = _rx(r"\bsars?\b")
+_DASHES = re.compile(r"[\u2010-\u2015\u2212]")
+_QUOTES = re.compile(r"[\u2018\u2019\u201b\u2032]")
+_SPACES = re.compile(r"\s+")
+
+_LABELS: dict[str, tuple[re.Pattern[str], _Verdict]] = {
+    "admin": (_ADMIN, _Verdict("news", None, True)),
+    "training": (_TRAINING, _Verdict("training", None, True)),
+    "event": (_TRAINING_NARROW, _Verdict("training", None, True)),
+    "news": (_NEWS, _Verdict("news", None, True)),
+    "learning": (_LEARNING, _Verdict("reviews", "learning", True)),
+    "other-named": (_OTHER_NAMED, _Verdict("reviews", "other", True)),
+    "dhr": (_DHR, _Verdict("reviews", "dhr", True)),
+    "sar": (_SAR, _Verdict("reviews", "sar", True)),
+    "cspr": (_CSPR, _Verdict("reviews", "cspr", True)),
+    "other": (_OTHER, _Verdict("reviews", "other", True)),
+    "cspr-context": (_CSPR_CONTEXT, _Verdict("reviews", "cspr", True)),
+    "child-name": (_CHILD_NAME, _Verdict("reviews", "cspr", False)),
+    "person-name": (_PERSON_NAME, _Verdict("reviews", None, False)),
+    "review-document": (_REVIEW_DOCUMENT, _Verdict("reviews", None, False)),
+    "review-word": (_REVIEW_WORD, _Verdict("reviews", None, False)),
+    "news-weak": (_NEWS_WEAK, _Verdict("news", None, False)),
+}
+_Ladder = tuple[tuple[str, ...], ...]
+_REVIEW_RUNGS: _Ladder = (
+    ("learning",),
+    ("other-named",),
+    ("dhr", "sar", "cspr"),
+    ("other", "cspr-context"),
+)
+_TITLE_LADDER: _Ladder = (
+    ("admin",),
+    ("training",),
+    ("news",),
+    *_REVIEW_RUNGS,
+    ("child-name", "person-name"),
+    ("review-document",),
+    ("news-weak",),
+)
+_PATH_LADDER: _Ladder = (*_TITLE_LADDER[:-1], ("review-word",), ("news-weak",))
+_SUMMARY_LADDER: _Ladder = (
+    tuple(name for name in _LABELS if name not in ("training", "person-name", "news-weak")),
+)
+
+# How much each field's verdict counts; a weak verdict counts _WEAK times as much.
+_TITLE_WEIGHT = 8.0
+_CATEGORIES_WEIGHT = 2.5
+_URL_WEIGHT = 2.0
+_SUMMARY_WEIGHT = 1.5
+_HINT_WEIGHT = 1.2  # below any strong signal: the hint only breaks ties
+_WEAK = 0.4
+
+
+def classify(
+    title: str,
+    summary: str,
+    url: str | None,
+    source_categories: Sequence[str],
+    *,
+    hint: Category | None = None,
+    rules: Sequence[KeywordRule] = (),
+) -> Classification:
+    """What an item is. `rules` are the source's rules followed by the global rules."""
+    ruled_category, ruled_type = _apply_rules(rules, "\n".join((title, summary, url or "")))
+    if ruled_category is not None and ruled_category != "reviews":
+        return Classification(ruled_category, None)
+    fields = _fields(title, summary, url, source_categories)
+    verdicts = [(weight, verdict) for weight, verdict in fields if verdict is not None]
+    category = ruled_category or _decide_category(verdicts, hint)
+    if category != "reviews":
+        return Classification(category, None)
+    return Classification("reviews", ruled_type or _decide_review_type(verdicts))
+
+
+def _fields(
+    title: str, summary: str, url: str | None, source_categories: Sequence[str]
+) -> list[tuple[float, _Verdict | None]]:
+    texts = [_clean(title), _clean(" | ".join(source_categories)), _url_words(url), _clean(summary)]
+    if any(_ADMIN.search(text) and "subject access" in text.lower() for text in texts):
+        texts = [_SAR_ABBREVIATION.sub(" ", text) for text in texts]
+    title_text, categories_text, url_text, summary_text = texts
+    return [
+        (_TITLE_WEIGHT, _verdict(title_text, _TITLE_LADDER)),
+        (_CATEGORIES_WEIGHT, _verdict(categories_text, _PATH_LADDER)),
+        (_URL_WEIGHT, _url_verdict(url, url_text)),
+        (_SUMMARY_WEIGHT, _verdict(summary_text, _SUMMARY_LADDER)),
+    ]
+
+
+def _clean(text: str) -> str:
+    text = _QUOTES.sub("'", _DASHES.sub("-", text.replace("\u00a0", " ")))
+    return _PANEL.sub("panel", _SPACES.sub(" ", text).strip())
+
+
+def _url_words(url: str | None) -> str:
+    if not url:
+        return ""
+    path = unquote(urlsplit(url).path).lower()
+    path = re.sub(r"\.(pdf|docx?|html?|aspx?|php)$", "", path)
+    return _clean(re.sub(r"[-_/.+]+", " ", path))
+
+
+def _url_verdict(url: str | None, words: str) -> _Verdict | None:
+    host = (urlsplit(url).hostname or "") if url else ""
+    if "eventbrite." in host:
+        return _Verdict("training", None, True)
+    if "nspcc." in host and "library" in host:
+        return _Verdict("reviews", "cspr", True)
+    return _verdict(words, _PATH_LADDER)
+
+
+def _verdict(text: str, ladder: _Ladder) -> _Verdict | None:
+    """The verdict of the first rung with a match; on a rung, the earliest (then longest) wins."""
+    if not text:
+        return None
+    for rung in ladder:
+        found = [
+            (match.start(), -len(match.group()), name)
+            for name in rung
+            if (match := _LABELS[name][0].search(text)) is not None
+        ]
+        if found:
+            return _LABELS[min(found)[2]][1]
+    return None
+
+
+def _decide_category(verdicts: list[tuple[float, _Verdict]], hint: Category | None) -> Category:
+    scores: dict[Category, float] = {}
+    for weight, verdict in verdicts:
+        gain = weight if verdict.strong else weight * _WEAK
+        scores[verdict.category] = scores.get(verdict.category, 0.0) + gain
+    if hint is not None:
+        scores[hint] = scores.get(hint, 0.0) + _HINT_WEIGHT
+    if not scores:
+        return "news"
+    best = max(scores.values())
+    tied = [category for category, score in scores.items() if score == best]
+    return hint if hint in tied else tied[0]
+
+
+def _decide_review_type(verdicts: list[tuple[float, _Verdict]]) -> ReviewType:
+    scores: dict[ReviewType, float] = {}
+    for weight, verdict in verdicts:
+        if verdict.category == "reviews" and verdict.review_type is not None:
+            gain = weight if verdict.strong else weight * _WEAK
+            scores[verdict.review_type] = scores.get(verdict.review_type, 0.0) + gain
+    if not scores:
+        return "other"
+    return max(scores, key=lambda review_type: scores[review_type])
+
+
+def _apply_rules(
+    rules: Sequence[KeywordRule], text: str
+) -> tuple[Category | None, ReviewType | None]:
+    """First matching rule wins for each field it sets; a review_type implies reviews."""
+    category: Category | None = None
+    review_type: ReviewType | None = None
+    for rule in rules:
+        if category is not None and review_type is not None:
+            break
+        if not _compile_rule(rule.pattern).search(text):
+            continue
+        if category is None:
+            category = rule.category or ("reviews" if rule.review_type else None)
+        if review_type is None:
+            review_type = rule.review_type
+    return category, review_type
+
+
+@lru_cache(maxsize=1024)
+def _compile_rule(pattern: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern, re.IGNORECASE)
+    except re.error as error:
+        raise AggregatorError(f"invalid rule pattern {pattern!r}: {error}") from error
