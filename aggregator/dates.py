@@ -44,13 +44,14 @@ _WEEKDAY = (
 _WEEKDAY_PREFIX = rf"(?:{_WEEKDAY},?\s+)?"
 _ORDINAL = r"(?:st|nd|rd|th)?"
 _SEP = r"[\s,\-/]+"
+_DAY_RANGE_END = rf"(?:(?:-|–|\s+to\s+)\d{{1,2}}{_ORDINAL})?"  # "14–15 October": the first day
 
 _ISO_DATE = re.compile(
     r"(?<![\d-])(?P<iso>\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
     r"(?:Z|[+-]\d{2}:?\d{2})?)?)(?![\d])"
 )
 _DAY_MONTH = re.compile(
-    rf"(?<![\w.]){_WEEKDAY_PREFIX}(?P<day>\d{{1,2}}){_ORDINAL}(?:\s+of)?{_SEP}{_MONTH}"
+    rf"(?<![\w.]){_WEEKDAY_PREFIX}(?P<day>\d{{1,2}}){_ORDINAL}{_DAY_RANGE_END}(?:\s+of)?{_SEP}{_MONTH}"
     rf"(?:{_SEP}(?P<year>\d{{4}})(?!\d))?",
     re.IGNORECASE,
 )

@@ -45,8 +45,7 @@ _FEED_TYPES = {
     "application/rss+xml": "rss",
     "application/atom+xml": "atom",
     "application/feed+json": "json",
-    "application/json": "json",
-}
+}  # not application/json: WordPress uses it for REST API links
 
 
 @dataclass(frozen=True)
