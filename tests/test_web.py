@@ -8,7 +8,12 @@ import http.client
 import json
 import os
 import shutil
+import signal
+import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.utils import formatdate
@@ -414,3 +419,85 @@ def test_none_match_uses_weak_comparison() -> None:
     assert none_match('W/"abc"', '"abc"')
     assert none_match(' "x" , "abc" ', '"abc"')
     assert not none_match('"abcd"', '"abc"')
+
+
+def test_concurrent_readers_never_see_a_half_replaced_file(feeds_dir: Path) -> None:
+    target = feeds_dir / "all.atom"
+    versions = [
+        target.read_bytes().replace(b"Child T", f"Child {i:04d}".encode()) * (i % 3 + 1)
+        for i in range(40)
+    ]
+    valid = {sha_etag(v): v for v in versions} | {
+        sha_etag(target.read_bytes()): target.read_bytes()
+    }
+    problems: list[str] = []
+    seen: set[str] = set()
+    readers_done = threading.Event()
+
+    def publisher() -> None:
+        i = 0
+        while not readers_done.is_set():
+            staged = feeds_dir / f".all.atom.{i}.tmp"
+            staged.write_bytes(versions[i % len(versions)])
+            os.replace(staged, target)
+            i += 1
+
+    def reader(server: WebServer) -> None:
+        for _ in range(25):
+            reply = fetch(server, "/all.atom")
+            etag = reply.header("ETag") or ""
+            if valid.get(etag) != reply.body:
+                problems.append(f"{etag}: {len(reply.body)} bytes")
+            seen.add(etag)
+
+    for server in run_server(make_server(create_app(feeds_dir), "127.0.0.1", 0, threads=4)):
+        readers = [threading.Thread(target=reader, args=(server,)) for _ in range(6)]
+        writer = threading.Thread(target=publisher)
+        writer.start()
+        for thread in readers:
+            thread.start()
+        for thread in readers:
+            thread.join(timeout=30)
+        readers_done.set()
+        writer.join(timeout=10)
+    assert problems == []
+    assert len(seen) > 3  # the readers really raced the publisher
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_serve_stops_cleanly_on_sigterm(feeds_dir: Path) -> None:
+    port = free_port()
+    code = (
+        "import sys; from pathlib import Path;"
+        "from aggregator.web import create_app; from aggregator.web.server import serve;"
+        f"serve(create_app(Path(sys.argv[1])), '127.0.0.1', {port}); print('stopped')"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(feeds_dir)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.05)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        conn.request("GET", "/all.atom")
+        assert conn.getresponse().status == 200
+        conn.close()
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0
+    assert out.strip() == "stopped"
