@@ -98,8 +98,8 @@ def sighting_values(item: Item, keys: Sequence[str]) -> dict[str, Any]:
 
 def insert_sighting(
     session: Session, item_id: int, item: Item, keys: Sequence[str], now: datetime
-) -> SightingRow | None:
-    """Insert a sighting; None when a concurrent writer inserted the same one first."""
+) -> int | None:
+    """Insert a sighting, return its id; None when a concurrent writer inserted it first."""
     values = sighting_values(item, keys) | {"item_id": item_id, "first_seen": now, "last_seen": now}
     statement = (
         dialect_insert(session, SightingRow)
@@ -107,8 +107,7 @@ def insert_sighting(
         .on_conflict_do_nothing(index_elements=["source_id", "source_key"])
         .returning(SightingRow.id)
     )
-    sighting_id = session.execute(statement).scalar_one_or_none()
-    return None if sighting_id is None else session.get(SightingRow, sighting_id)
+    return session.execute(statement).scalar_one_or_none()
 
 
 def add_keys(session: Session, item_id: int, keys: Sequence[str]) -> None:
@@ -117,10 +116,11 @@ def add_keys(session: Session, item_id: int, keys: Sequence[str]) -> None:
         session.execute(dialect_insert(session, ItemKeyRow).values(rows).on_conflict_do_nothing())
 
 
-def copy_representative(item: ItemRow, sighting: SightingRow) -> None:
+def copy_representative(item: ItemRow, sighting: SightingRow | Item, sighting_id: int) -> None:
+    """Make the sighting (a stored row or the incoming Item) what subscribers see."""
     for name in REPRESENTATIVE_FIELDS:
         setattr(item, name, getattr(sighting, name))
-    item.representative_id = sighting.id
+    item.representative_id = sighting_id
 
 
 def content_changed(sighting: SightingRow, values: dict[str, Any]) -> bool:
@@ -134,18 +134,17 @@ def content_changed(sighting: SightingRow, values: dict[str, Any]) -> bool:
 def create_item(session: Session, item: Item, keys: Sequence[str], now: datetime) -> int | None:
     row = ItemRow(public_id=new_public_id(), created_at=now, pinned=False, hidden=False)
     row.deleted = False
-    for name in REPRESENTATIVE_FIELDS:
-        setattr(row, name, getattr(item, name))
+    copy_representative(row, item, 0)
     session.add(row)
     session.flush()
-    sighting = insert_sighting(session, row.id, item, keys, now)
-    if sighting is None:  # lost the race: the other writer's sighting (and item) wins
+    sighting_id = insert_sighting(session, row.id, item, keys, now)
+    if sighting_id is None:  # lost the race: the other writer's sighting (and item) wins
         session.delete(row)
         session.flush()
         existing = find_sighting(session, item)
         assert existing is not None, "ON CONFLICT without a conflicting row"
         return update_sighting(session, existing, item, keys, now)
-    row.representative_id = sighting.id
+    row.representative_id = sighting_id
     add_keys(session, row.id, keys)
     return row.id
 
@@ -155,9 +154,10 @@ def update_sighting(
 ) -> int | None:
     """Refresh a known sighting; copy it onto its item when it is the representative."""
     sighting.last_seen = now
-    add_keys(session, sighting.item_id, keys)
+    if not set(keys) <= set(sighting.lookup_keys):  # a sighting's keys are all in item_keys
+        add_keys(session, sighting.item_id, keys)
+        sighting.lookup_keys = sorted(set(sighting.lookup_keys) | set(keys))
     values = sighting_values(item, keys)
-    sighting.lookup_keys = sorted(set(sighting.lookup_keys) | set(keys))
     if not content_changed(sighting, values):
         return None
     del values["lookup_keys"]
@@ -165,7 +165,9 @@ def update_sighting(
         setattr(sighting, name, value)
     owner = session.get(ItemRow, sighting.item_id)
     if owner is not None and owner.representative_id == sighting.id:
-        copy_representative(owner, sighting)  # a tombstone stays deleted: only fields change
+        copy_representative(
+            owner, sighting, sighting.id
+        )  # a tombstone stays deleted: only fields change
     session.flush()
     return sighting.item_id
 
@@ -178,8 +180,8 @@ def add_sighting(
     promote: bool,
     now: datetime,
 ) -> int | None:
-    sighting = insert_sighting(session, item_id, decision.item, decision.keys, now)
-    if sighting is None:  # a concurrent writer stored it meanwhile
+    sighting_id = insert_sighting(session, item_id, decision.item, decision.keys, now)
+    if sighting_id is None:  # a concurrent writer stored it meanwhile
         existing = find_sighting(session, decision.item)
         assert existing is not None, "ON CONFLICT without a conflicting row"
         return update_sighting(session, existing, decision.item, decision.keys, now)
@@ -187,7 +189,7 @@ def add_sighting(
     owner = session.get(ItemRow, item_id)
     assert owner is not None
     if promote:
-        copy_representative(owner, sighting)
+        copy_representative(owner, decision.item, sighting_id)
     where = f"{decision.item.source_id}:{decision.item.source_key}"
     session.add(
         AuditRow(

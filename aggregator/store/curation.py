@@ -115,11 +115,10 @@ def split_item(session: Session, item_id: int, *, actor: str, now: datetime) -> 
 def _split_off(session: Session, sighting: SightingRow, now: datetime) -> int:
     item = ItemRow(public_id=new_public_id(), created_at=now, pinned=False, hidden=False)
     item.deleted = False
-    copy_representative(item, sighting)
+    copy_representative(item, sighting, sighting.id)
     session.add(item)
     session.flush()
     sighting.item_id = item.id
-    item.representative_id = sighting.id
     add_keys(session, item.id, sighting.lookup_keys)
     session.flush()
     return item.id
