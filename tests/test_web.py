@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from email.utils import formatdate
 from html.parser import HTMLParser
 from pathlib import Path
+from wsgiref.types import StartResponse, WSGIEnvironment
 
 import pytest
 
@@ -501,3 +502,17 @@ def test_serve_stops_cleanly_on_sigterm(feeds_dir: Path) -> None:
             proc.wait()
     assert proc.returncode == 0
     assert out.strip() == "stopped"
+
+
+def test_mounted_apps_get_their_prefix_and_any_method(feeds_dir: Path) -> None:
+    def admin(environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
+        body = f"{environ['REQUEST_METHOD']} {environ['SCRIPT_NAME']} {environ['PATH_INFO']}"
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [body.encode()]
+
+    app = create_app(feeds_dir, mounts={"/admin": admin})
+    for server in run_server(make_server(app, "127.0.0.1", 0)):
+        assert fetch(server, "/admin/sources", method="POST").body == b"POST /admin /sources"
+        assert fetch(server, "/admin").body == b"GET /admin "
+        assert fetch(server, "/administrator.atom").status == 404
+        assert fetch(server, "/all.atom", method="POST").status == 405

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
@@ -46,9 +46,16 @@ def create_app(
     ready: Ready | None = None,
     source: DocumentSource | None = None,
     max_age: int = 300,
+    mounts: Mapping[str, WSGIApplication] | None = None,
 ) -> WSGIApplication:
-    """The WSGI app serving `feeds_dir` (or `source`, e.g. documents held in the database)."""
-    return FeedApp(source or DirectorySource(feeds_dir), health, ready, max_age)
+    """The WSGI app serving `feeds_dir` (or `source`, e.g. documents held in the database).
+
+    `mounts` hands whole path prefixes (e.g. `{"/admin": admin_app}`) to other WSGI apps, with
+    SCRIPT_NAME/PATH_INFO shifted; they choose their own methods.
+    """
+    app = FeedApp(source or DirectorySource(feeds_dir), health, ready, max_age)
+    app.mounts.update(mounts or {})
+    return app
 
 
 @dataclass
@@ -58,8 +65,12 @@ class FeedApp:
     ready: Ready | None = None
     max_age: int = 300
     cache: RepresentationCache = field(default_factory=RepresentationCache)
+    mounts: dict[str, WSGIApplication] = field(default_factory=dict)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        mounted = self._mounted(environ)
+        if mounted is not None:
+            return mounted(environ, start_response)
         method = environ.get("REQUEST_METHOD", "GET").upper()
         if method not in ALLOWED_METHODS:
             headers = [("Allow", ", ".join(ALLOWED_METHODS))]
@@ -133,6 +144,15 @@ class FeedApp:
             is_ready, details = feeds > 0, {"feeds": feeds}
         payload: dict[str, object] = {"status": "ready" if is_ready else "not ready", **details}
         return _json(200 if is_ready else 503, payload)
+
+    def _mounted(self, environ: WSGIEnvironment) -> WSGIApplication | None:
+        path = environ.get("PATH_INFO", "")
+        for prefix, app in self.mounts.items():
+            if path == prefix or path.startswith(prefix + "/"):
+                environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + prefix
+                environ["PATH_INFO"] = path[len(prefix) :]
+                return app
+        return None
 
     def _extra_headers(self, name: str) -> Headers:
         return [("Access-Control-Allow-Origin", "*")] if name in CORS_NAMES else []
