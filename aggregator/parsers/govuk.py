@@ -64,7 +64,7 @@ def _item(entry: Mapping[str, Any], base: str) -> ParsedItem | None:
         title=title,
         link=link,
         guid=path,
-        summary_html=html.escape(description) if description else None,
+        summary_html=html.escape(description, quote=False) if description else None,
         published=parse_date(timestamp) if timestamp else None,
         categories=_categories(entry),
         base_url=base,
