@@ -273,6 +273,21 @@ def test_source_state_round_trip(storage: Storage) -> None:
     assert storage.source_states() == [failed]
 
 
+def test_source_leases_let_one_worker_poll_a_source(storage: Storage) -> None:
+    assert storage.claim_source("board-a", "worker-1", now=T0, ttl=60)
+    assert storage.source_state("board-a") == SourceState("board-a")
+    assert not storage.claim_source("board-a", "worker-2", now=T0 + timedelta(seconds=30), ttl=60)
+    assert storage.claim_source("board-a", "worker-1", now=T0 + timedelta(seconds=30), ttl=60)
+    later = T0 + timedelta(seconds=91)
+    assert storage.claim_source("board-a", "worker-2", now=later, ttl=60)  # worker-1's expired
+    storage.save_source_state(SourceState("board-a", status="ok"))  # leaves the lease alone
+    storage.release_source("board-a", "worker-1")  # not the holder: no effect
+    assert not storage.claim_source("board-a", "worker-1", now=later, ttl=60)
+    storage.release_source("board-a", "worker-2")
+    assert storage.claim_source("board-a", "worker-1", now=later, ttl=60)
+    assert storage.source_state("board-a").status == "ok"
+
+
 def test_event_dates_and_source_categories_survive_a_split(storage: Storage) -> None:
     item_id = store_new(storage, make_item(category="training", review_type=None))
     course = make_item("b", "c", category="training", review_type=None, event_date=date(2024, 5, 2))
@@ -305,6 +320,27 @@ def test_concurrent_writers_store_one_item_per_sighting(db_url: str) -> None:
         assert failures == []
         stored = workers[0].items()
         assert len(stored) == 5 and all(len(i.sightings) == 1 for i in stored)
+    finally:
+        for worker in workers:
+            worker.close()
+
+
+def test_concurrent_claims_grant_one_lease(db_url: str) -> None:
+    workers = [Storage.open(db_url) for _ in range(4)]
+    barrier, granted = threading.Barrier(4), []
+
+    def claim(storage: Storage, name: str) -> None:
+        barrier.wait()
+        if storage.claim_source("board-a", name, now=T0, ttl=60):
+            granted.append(name)
+
+    threads = [threading.Thread(target=claim, args=(w, f"w{n}")) for n, w in enumerate(workers)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert len(granted) == 1
     finally:
         for worker in workers:
             worker.close()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from aggregator.errors import NotFound
@@ -101,6 +101,37 @@ class Storage:
             )
 
         run_write(self.engine, "saving source state", write)
+
+    def claim_source(self, source_id: str, owner: str, *, now: datetime, ttl: float) -> bool:
+        """Take (or renew) the lease on polling a source for `ttl` seconds; False if held."""
+        until = now + timedelta(seconds=ttl)
+        free = or_(
+            SourceRow.lease_owner.is_(None),
+            SourceRow.lease_owner == owner,
+            SourceRow.lease_until < now,
+        )
+
+        def write(session: Session) -> bool:
+            blank = {"source_id": source_id, "status": "new", "error_count": 0, "items_found": 0}
+            session.execute(
+                dialect_insert(session, SourceRow).values(blank).on_conflict_do_nothing()
+            )
+            claim = update(SourceRow).where(SourceRow.source_id == source_id, free)
+            result = session.execute(claim.values(lease_owner=owner, lease_until=until))
+            return bool(getattr(result, "rowcount", 0) == 1)
+
+        return run_write(self.engine, f"claiming source {source_id}", write)
+
+    def release_source(self, source_id: str, owner: str) -> None:
+        """Give the lease back (only if `owner` still holds it)."""
+        release = update(SourceRow).where(
+            SourceRow.source_id == source_id, SourceRow.lease_owner == owner
+        )
+        run_write(
+            self.engine,
+            f"releasing source {source_id}",
+            lambda s: s.execute(release.values(lease_owner=None, lease_until=None)),
+        )
 
     # --- ingest ---
 
