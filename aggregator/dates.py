@@ -69,6 +69,7 @@ _RFC822 = re.compile(
     r"^(?:[a-z]{3},\s*)?\d{1,2}\s+[a-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}", re.IGNORECASE
 )
 _LEFTOVER_SEPARATORS = " \t\n-–—:|,·•"
+_EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]")
 
 
 @dataclass(frozen=True)
@@ -258,4 +259,4 @@ def _remove_span(text: str, start: int, end: int) -> str:
     before = text[:start].rstrip(_LEFTOVER_SEPARATORS)
     after = text[end:].lstrip(_LEFTOVER_SEPARATORS)
     joined = f"{before} {after}" if before and after else before or after
-    return " ".join(joined.split())
+    return " ".join(_EMPTY_BRACKETS.sub(" ", joined).split()).strip(_LEFTOVER_SEPARATORS)
