@@ -62,94 +62,72 @@ def _rx(*alternatives: str, flags: int = re.IGNORECASE) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{a})" for a in alternatives), flags)
 
 
-_ADMIN = _rx(
+_ADMIN_NARROW = _rx(
     r"subject access",
     r"\bvacanc(y|ies)\b",
-    r"\bjobs?\b",
-    r"recruit",
-    r"\bcall for\b",
+    r"\bwe are recruiting\b",
     r"expressions? of interest",
-    r"\b(invitation to )?tender\b",
-    r"\bappoint(s|ed|ment)?\b",
+    r"\binvitation to tender\b",
+    r"\bappoint(ed|ment)\b.{0,40}\b(chair|manager|officer|director|lead)\b",
     r"privacy notice",
-    r"\bcookies?\b",
     r"freedom of information",
-    r"\bminutes\b(?! briefing)",
-    r"opening hours",
-    r"\brenam(e|ed|ing)\b",
-    r"\bnew name\b",
 )
-_TIME_OF_DAY = r"\b\d{1,2}([:.]\d{2})?\s?(am|pm)\b|\b\d{1,2}:\d{2}\b"
+_ADMIN = _rx(
+    _ADMIN_NARROW.pattern,
+    r"\bjobs?\b|recruit|\bcall for\b|\btender\b|\bappoint(s|ed|ment)?\b|\bcookies?\b",
+    r"\bminutes\b(?! briefing)|opening hours|\brenam(e|ed|ing)\b|\bnew name\b",
+)
+# A time with am/pm, or a range of times; a lone "12:00" is often a CMS post date, not an event.
+_TIME_OF_DAY = (
+    r"\b\d{1,2}([:.]\d{2})?\s?(am|pm)\b"
+    r"|\b\d{1,2}[:.]\d{2}\s?(-|to|until)\s?\d{1,2}([:.]\d{2})?\b"
+)
 _EVENT = (
-    r"\bwebinars?\b",
-    r"\bworkshops?\b",
+    r"\bwebinars?\b|\bworkshops?\b|\bseminars?\b|\bmasterclass(es)?\b|\bcourses?\b(?! of\b)",
     r"(?<!case )(?<!protection )(?<!strategy )\bconferences?\b",
-    r"\bcourses?\b(?! of\b)",
-    r"\bseminars?\b",
-    r"\bmasterclass(es)?\b",
-    r"lunch (and|&) learn",
-    r"\be-?learning\b",
-    r"\bbook(ing)? (your|a)? ?places?\b",
-    r"\bbook now\b",
-    r"\bbookings?\b",
-    r"eventbrite",
-    r"\bregist(er|ration)\b",
-    r"\bjoin us\b",
-    r"places are limited",
+    r"lunch (and|&) learn|\be-?learning\b|\blearning events?\b|eventbrite",
+    r"\bbook(ing)? (your|a)? ?places?\b|\bbook now\b|\bbookings?\b|places are limited",
+    r"\bregist(er|ration)\b|\bjoin us\b",
     r"\b(learning|training|briefing|drop[- ]in|online|virtual|face[- ]to[- ]face|\d+[- ]minute)"
     r" sessions?\b",
     r"\b(half|full|one|two|\d)[- ]day\b",
-    r"\blearning events?\b",
     _TIME_OF_DAY,
 )
 _TRAINING_NARROW = _rx(*_EVENT)
 _TRAINING = _rx(
     *_EVENT,
-    r"\btraining\b",
-    r"\bevents?\b",
-    r"\bforums?\b",
-    r"\broadshows?\b",
-    r"\blevel [1-4]\b",
-    r"what'?s on",
-    r"\bsessions?\b",
+    r"\btraining\b|\bevents?\b|\bforums?\b|\broadshows?\b|\bsessions?\b",
+    r"\blevel [1-4]\b|what'?s on",
 )
-_NEWS = _rx(
-    r"\bannual (report|review)\b",
-    r"\byearly report\b",
+_NEWS_NARROW = _rx(
+    r"^(detailed guide|corporate report|transparency data|official statistics|speech|form|notice"
+    r"|correspondence|open consultation|closed consultation|impact assessment|foi release):",
+    r"\bannual report\b",
     r"\bnewsletters?\b",
     r"\bconsultations?\b",
     r"\bstrateg(y|ies|ic plan)\b",
     r"\bbusiness plan\b",
-    r"\bguidance\b",
     r"\bstatistics\b",
-    r"\banalys[ie]s\b",
-    r"\bresearch\b",
     r"\bpress release\b",
-    r"\bnews story\b",
-    r"\bpolicy( paper)?\b",
     r"\bterms of reference\b",
-    r"\bprotocols?\b",
-    r"\bprocedures?\b",
-    r"\bprocess\b",
-    r"\breferrals?\b",
-    r"\btoolkits?\b",
-    r"\bquality markers\b",
-    r"\bblogs?\b",
-    r"\bpodcasts?\b",
-    r"\bsurveys?\b",
-    r"\bstatement\b",
-    r"\bresponse to\b",
-    r"\bwelcomes?\b",
-    r"\binspections?\b",
     r"\bhave your say\b",
-    r"\bwarning\b",
-    r"\bwebsite\b",
+    r"\btoolkits?\b",
 )
-_LEARNING = _rx(
+_LEARNING_NARROW = _rx(
     r"\b(7|seven)[\s-]?min(ute)?s?[\s-]*briefings?\b",
     r"\b7\s?mbs?\b",
-    r"\bbriefings?\b",
+    r"\bbriefings?\b(?! session)",
     r"\blearning (packs?|summar(y|ies)|briefs?|briefings?|bulletins?|notes?|leaflets?|posters?)\b",
+)
+_NEWS = _rx(
+    _NEWS_NARROW.pattern,
+    r"\bannual review\b|\byearly report\b|\bguidance\b|\banalys[ie]s\b|\bresearch\b",
+    r"\bnews story\b|\bpolicy( paper)?\b|\bprotocols?\b|\bprocedures?\b|\bprocess\b",
+    r"\breferrals?\b|\bquality markers\b|\bblogs?\b|\bpodcasts?\b|\bsurveys?\b",
+    r"\bstatement\b|\bresponse to\b|\bwelcomes?\b|\binspections?\b|\bwarning\b|\bwebsite\b",
+)
+_LEARNING = _rx(
+    _LEARNING_NARROW.pattern,
     r"\blearning review summary\b",
     r"\blearning from\b",
     r"\blessons? (learn(ed|t)|from)\b",
@@ -218,6 +196,9 @@ _LABELS: dict[str, tuple[re.Pattern[str], _Verdict]] = {
     "event": (_TRAINING_NARROW, _Verdict("training", None, True)),
     "news": (_NEWS, _Verdict("news", None, True)),
     "learning": (_LEARNING, _Verdict("reviews", "learning", True)),
+    "admin-prose": (_ADMIN_NARROW, _Verdict("news", None, True)),
+    "news-prose": (_NEWS_NARROW, _Verdict("news", None, True)),
+    "learning-prose": (_LEARNING_NARROW, _Verdict("reviews", "learning", True)),
     "other-named": (_OTHER_NAMED, _Verdict("reviews", "other", True)),
     "dhr": (_DHR, _Verdict("reviews", "dhr", True)),
     "sar": (_SAR, _Verdict("reviews", "sar", True)),
@@ -247,8 +228,23 @@ _TITLE_LADDER: _Ladder = (
     ("news-weak",),
 )
 _PATH_LADDER: _Ladder = (*_TITLE_LADDER[:-1], ("review-word",), ("news-weak",))
+# Prose: only unambiguous wording; "lost his job", "a referral", "within minutes" say nothing.
 _SUMMARY_LADDER: _Ladder = (
-    tuple(name for name in _LABELS if name not in ("training", "person-name", "news-weak")),
+    (
+        "admin-prose",
+        "event",
+        "news-prose",
+        "learning-prose",
+        "other-named",
+        "dhr",
+        "sar",
+        "cspr",
+        "other",
+        "cspr-context",
+        "child-name",
+        "review-document",
+        "review-word",
+    ),
 )
 
 # How much each field's verdict counts; a weak verdict counts _WEAK times as much.
