@@ -176,6 +176,21 @@ def test_summary_mention_of_training_is_not_an_event() -> None:
     assert classify("Fire safety and hoarding", event, None, ()).category == "training"
 
 
+def test_incidental_prose_words_are_not_signals() -> None:
+    summary = (
+        "Adult D lost his job; a referral was closed within minutes. An initial child protection"
+        " conference was held. This Safeguarding Adults Review considers how agencies worked."
+    )
+    assert classify("Adult D", summary, None, ()) == Classification("reviews", "sar")
+
+
+def test_a_cms_post_time_is_not_an_event_but_a_time_range_is() -> None:
+    drupal = "Tue, 09/08/2026 - 12:00 A round-up of what the partnership did this spring."
+    assert classify("Spring round-up", drupal, None, (), hint="news").category == "news"
+    event = "Thursday 3 July, 9.30 to 12.30, online."
+    assert classify("Cuckooing", event, None, (), hint="news").category == "training"
+
+
 # --- the hint ---
 
 
