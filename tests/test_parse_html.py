@@ -223,3 +223,37 @@ def test_discover_feeds_resolves_relative_hrefs() -> None:
 def test_discover_feeds_on_a_page_without_any() -> None:
     assert discover_feeds(b"<html><head><title>x</title></head></html>", "https://a.example/") == []
     assert discover_feeds(b"", "https://a.example/") == []
+
+
+def test_line_breaks_and_cells_do_not_glue_words() -> None:
+    page = b"""<table><tr class="row"><td>02 Sept 2025</td><td><a href="/a">SAR Mrs A</a></td></tr>
+    <tr class="row"><td><a href="/b">SAR Mr B<br>Monday 14th July 2025</a></td></tr></table>"""
+    parsed = parse(fetched(page), make_source(Selectors(item="tr.row")))
+    assert [i.title for i in parsed.items] == ["SAR Mrs A", "SAR Mr B Monday 14th July 2025"]
+    assert [i.published for i in parsed.items] == [
+        datetime(2025, 9, 1, 23, tzinfo=UTC),
+        datetime(2025, 7, 13, 23, tzinfo=UTC),
+    ]
+
+
+def test_default_title_skips_image_links() -> None:
+    page = b"""<div class="card"><a href="/sar/k"><img src="k.jpg" alt=""></a>
+    <h3><a href="/sar/k">SAR Adult K</a></h3></div>"""
+    item = parse(fetched(page), make_source(Selectors(item=".card"))).items[0]
+    assert (item.title, item.link) == ("SAR Adult K", "https://board.example/sar/k")
+
+
+def test_item_that_is_a_link_is_its_own_title_and_link() -> None:
+    page = b'<p><a class="doc" href="/d/1.pdf">DHR Mr C executive summary</a></p>'
+    item = parse(fetched(page), make_source(Selectors(item="a.doc"))).items[0]
+    assert (item.title, item.link) == (
+        "DHR Mr C executive summary",
+        "https://board.example/d/1.pdf",
+    )
+
+
+@pytest.mark.parametrize("href", ["#", "#top", "javascript:void(0)", "JavaScript:openDoc(4)", ""])
+def test_placeholder_links_are_no_links(href: str) -> None:
+    page = f'<ul><li><a href="{href}">SAR Adult Z</a></li></ul>'.encode()
+    item = parse(fetched(page), make_source(Selectors(item="li"))).items[0]
+    assert (item.link, item.guid) == (None, None)

@@ -33,6 +33,10 @@ from aggregator.dates import find_date, leading_date, parse_date, parse_day
 from aggregator.errors import ParseError
 from aggregator.models import FetchResult, ParsedItem, ParseResult
 
+_BLOCK_TAGS = (
+    "br", "p", "div", "li", "dt", "dd", "td", "th", "tr", "h1", "h2", "h3", "h4", "h5", "h6",
+    "article", "section", "header", "footer", "aside", "blockquote", "figcaption", "time",
+)  # fmt: skip
 _ATTRIBUTE_SUFFIX = re.compile(r"^(?P<css>.*?)@(?P<attr>[A-Za-z_:][\w:.-]*)$", re.DOTALL)
 _META_CHARSET = re.compile(
     rb"""<meta[^>]+charset\s*=\s*["']?\s*(?P<charset>[\w.:-]+)""", re.IGNORECASE
@@ -139,9 +143,20 @@ def _document(result: FetchResult) -> Any:
     text = decode_html(result.body, result.charset)
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)  # lxml refuses str with an encoding declaration
     try:
-        return lxml.html.document_fromstring(text)
+        document = lxml.html.document_fromstring(text)
     except (etree.ParserError, ValueError) as exc:
         raise ParseError(f"{result.url}: not an HTML page: {exc}") from exc
+    _space_out_blocks(document)
+    return document
+
+
+def _space_out_blocks(document: Any) -> None:
+    """Put spaces around line breaks and block elements so that text_content() does not glue
+    "14 July 2025<br>SAR Mrs A" or "<td>02 Sept 2025</td><td>SAR</td>" into one word."""
+    for element in document.iter(*_BLOCK_TAGS):
+        element.tail = " " + (element.tail or "")
+        if element.tag != "br":
+            element.text = " " + (element.text or "")
 
 
 def _base_url(document: Any, fetched_url: str) -> str:
@@ -164,10 +179,11 @@ def _items(document: Any, item_selector: str) -> list[Any]:
 
 def _item(element: Any, source: SourceConfig, base_url: str, now: datetime) -> ParsedItem | None:
     select: Selectors = source.select  # type: ignore[assignment]  # parse() checked it
-    title = _value(element, select.title) if select.title else _default_title(element)
+    # selectors match descendant-or-self: an item that is itself an <a> is its own title and link
+    title = _value(element, select.title or "a")
     if not title:
         return None
-    link = _value(element, select.link or "a@href") or None
+    link = _usable_link(_value(element, select.link or "a@href"))
     published, title = _published(element, select, title, source, now)
     absolute = urljoin(base_url, link) if link else None
     return ParsedItem(
@@ -181,11 +197,10 @@ def _item(element: Any, source: SourceConfig, base_url: str, now: datetime) -> P
     )
 
 
-def _default_title(element: Any) -> str:
-    if element.tag == "a":
-        return _squash(element.text_content())
-    link = next(iter(_select_all(element, "a", "a")), None)
-    return _squash(link.text_content()) if link is not None else ""
+def _usable_link(href: str) -> str | None:
+    if not href or href.startswith("#") or href.lower().startswith(("javascript:", "data:")):
+        return None
+    return href
 
 
 def _published(
