@@ -172,6 +172,8 @@ def page_in(encoding: str, meta: str | None = None) -> bytes:
         ("cp1252", None, None),
         ("cp1252", "iso-8859-1", None),  # latin-1 label means windows-1252 (WHATWG)
         ("utf-16", "utf-16", None),
+        ("utf-16", None, None),  # a byte-order mark says it all
+        ("utf-16", "utf-8", None),
     ],
 )
 def test_decoding_avoids_mojibake(encoding: str, header: str | None, meta: str | None) -> None:

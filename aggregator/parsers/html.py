@@ -106,6 +106,8 @@ def decode_html(body: bytes, header_charset: str | None) -> str:
     """
     if body.startswith(b"\xef\xbb\xbf"):
         return body[3:].decode("utf-8", errors="replace")
+    if body.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return body.decode("utf-16", errors="replace")
     declared = [c for c in (header_charset, _meta_charset(body)) if c]
     if any(_is_single_byte(c) for c in declared) and _is_utf8_text(body):
         return body.decode("utf-8")
