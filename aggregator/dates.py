@@ -59,7 +59,10 @@ _MONTH_DAY_YEAR = re.compile(
     rf"(?<![\w.]){_WEEKDAY_PREFIX}{_MONTH}\s+(?P<day>\d{{1,2}}){_ORDINAL},?\s+(?P<year>\d{{4}})(?!\d)",
     re.IGNORECASE,
 )
-_MONTH_YEAR = re.compile(rf"(?<![\w.]){_MONTH},?\s+(?P<year>\d{{4}})(?!\d)", re.IGNORECASE)
+# not after a day number: "32 March 2024" is no date, not 1 March
+_MONTH_YEAR = re.compile(
+    rf"(?<![\w.])(?<!\d\s)(?<![\d/-]){_MONTH},?\s+(?P<year>\d{{4}})(?!\d)", re.IGNORECASE
+)
 _NUMERIC = re.compile(
     rf"(?<![\w./-]){_WEEKDAY_PREFIX}(?P<a>\d{{1,2}})(?P<sep>[/.\-])(?P<b>\d{{1,2}})(?P=sep)"
     r"(?P<year>\d{4}|(?<=/)\d{2})(?![\w/-]|\.\d)",

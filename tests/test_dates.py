@@ -95,6 +95,7 @@ JUNK = [
     "31/02/2024",
     "45/13/2024",
     "Dated 32 March",
+    "Dated 32 March 2024",
     "Date to be confirmed",
     "TBC",
     "Mayfair Room, Level 2",
@@ -104,6 +105,10 @@ JUNK = [
     "1,204 KB",
     "12:30",
     "Room 3-15",
+    "2023-02-30",  # ISO shape, impossible day
+    "Thu, 32 Dec 2017 12:54:39 +0000",
+    "26 June 1850",  # outside the years a listing can mean
+    "1 Jan 9999",
 ]
 
 

@@ -259,3 +259,19 @@ def test_placeholder_links_are_no_links(href: str) -> None:
     page = f'<ul><li><a href="{href}">SAR Adult Z</a></li></ul>'.encode()
     item = parse(fetched(page), make_source(Selectors(item="li"))).items[0]
     assert (item.link, item.guid) == (None, None)
+
+
+def test_xhtml_page_with_xml_declaration() -> None:
+    page = (
+        '<?xml version="1.0" encoding="windows-1252"?>\n'
+        '<html xmlns="http://www.w3.org/1999/xhtml"><body><ul>'
+        '<li><a href="r.pdf">SAR – Mr D’s review</a></li></ul></body></html>'
+    ).encode("cp1252")
+    item = parse(fetched(page), make_source(Selectors(item="li"))).items[0]
+    assert item.title == "SAR – Mr D’s review"
+
+
+def test_summary_selector_matching_nothing_gives_no_summary() -> None:
+    page = b"<ul><li><a href='/a'>SAR Adult A</a></li></ul>"
+    item = parse(fetched(page), make_source(Selectors(item="li", summary=".excerpt"))).items[0]
+    assert item.summary_html is None
