@@ -32,6 +32,7 @@ stay bounded however large the store grows.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -46,13 +47,23 @@ from aggregator.models import AddSighting, Candidate, Decision, Item, NewItem, U
 MAX_DAYS = 30
 BUCKET_DAYS = 30
 MINHASH_BANDS, MINHASH_ROWS = 2, 2
+_PRIME = (1 << 61) - 1
+_COEFFICIENTS = (
+    (0x5BD1E995A1B2C3D, 0x1F123BB5),
+    (0x27D4EB2F165667C5, 0x9E3779B9),
+    (0x165667B19E3779F9, 0x85EBCA77),
+    (0x94D049BB133111EB, 0xC2B2AE3D),
+)  # MINHASH_BANDS * MINHASH_ROWS (a, b) pairs, fixed
 TYPE_TOKENS = ("dhr", "sar", "cspr")
-_SYNONYMS = (
-    (r"\bdomestic (?:homicide|abuse related death) reviews?\b|\bdardrs?\b|\bdhrs\b", "dhr"),
-    (r"\bsafeguarding adults? reviews?\b|\bsars\b", "sar"),
-    (r"\b(?:local )?child safeguarding practice reviews?\b|\bl?csprs?\b", "cspr"),
-    (r"\bserious case reviews?\b|\bscrs?\b", "cspr"),
-    (r"\bseven minute briefings?\b|\b7 ?mb\b", "7 minute briefing"),
+_SYNONYMS = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r"\bdomestic (?:homicide|abuse related death) reviews?\b|\bdardrs?\b|\bdhrs\b", "dhr"),
+        (r"\bsafeguarding adults? reviews?\b|\bsars\b", "sar"),
+        (r"\b(?:local )?child safeguarding practice reviews?\b|\bl?csprs?\b", "cspr"),
+        (r"\bserious case reviews?\b|\bscrs?\b", "cspr"),
+        (r"\bseven minute briefings?\b|\b7 ?mb\b", "7 minute briefing"),
+    )
 )
 _SUBJECT = re.compile(
     r"\b(?i:(adult|child|baby|infant|mr|mrs|ms|miss|family|young person|person|sibling|mother|"
@@ -126,6 +137,7 @@ class Features:
     shingles: frozenset[str]  # word 3-shingles of title + summary
 
 
+@functools.lru_cache(maxsize=256)  # decide() asks again for the item the caller just keyed
 def lookup_keys(item: Item) -> tuple[str, ...]:
     """Keys the store indexes for item; a stored item sharing any of them is a candidate."""
     feats = features(item.title, item.summary, item.category == "reviews")
@@ -159,8 +171,7 @@ def decide(
             return UpdateSighting(
                 cand.item_id, item, keys, content_changed=old_hash != item.content_hash
             )
-    mine = features(item.title, item.summary, item.category == "reviews", _item_extra(item))
-    mine = _with_item_facts(mine, item)
+    mine = _with_item_facts(features(item.title, item.summary, item.category == "reviews"), item)
     url = _item_url(item)
     for cand in candidates:
         if url and url in cand.canonical_urls and compatible(mine, _cand_features(cand)):
@@ -228,6 +239,7 @@ def compatible(a: Features, b: Features) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=65536)
 def features(title: str, summary: str, review: bool = False, extra_hosts: str = "") -> Features:
     """The comparable features of a title and summary; `review` enables bare-name subjects."""
     title_text, summary_text = _plain(title), _plain(summary)
@@ -261,19 +273,27 @@ def _with_item_facts(feats: Features, item: Item) -> Features:
         days |= _days(_plain(item.summary))
         if item.event_date:
             days.add(_day_key(item.event_date))
-    return replace(feats, review_type=rtype, days=frozenset(days))
+    places = feats.places | _places("", _host(item.url or item.canonical_url or ""))
+    return replace(feats, review_type=rtype, days=frozenset(days), places=places)
 
 
 def _cand_features(cand: Candidate) -> Features:
-    hosts = " ".join(_host(u) for u in cand.canonical_urls)
-    feats = features(cand.title, cand.summary, extra_hosts=hosts)
-    training_days = _days(_plain(cand.summary))
+    return _stored_features(cand.title, cand.summary, cand.canonical_urls)
+
+
+@functools.lru_cache(maxsize=65536)
+def _stored_features(title: str, summary: str, urls: tuple[str, ...]) -> Features:
+    """A stored item's features: its sightings' hosts name places; its summary may name the day."""
+    feats = features(title, summary, extra_hosts=" ".join(_host(u) for u in urls))
+    training_days = _days(_plain(summary))
     if feats.days or not training_days:
         return feats
     return replace(feats, days=training_days)
 
 
 def _plain(text: str) -> str:
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -305,7 +325,7 @@ def _normalised_tokens(text: str, keep_stop: bool = False) -> list[str]:
     text = re.sub(r"[’']", "", text.lower().replace("&", " and "))
     text = re.sub(r"[^a-z0-9_]+", " ", text)
     for pattern, replacement in _SYNONYMS:
-        text = re.sub(pattern, replacement, text)
+        text = pattern.sub(replacement, text)
     words = text.split()
     if keep_stop:
         return words
@@ -347,19 +367,17 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 def _minhash_bands(tokens: frozenset[str]) -> list[str]:
-    """MinHash (fixed seeds, blake2b) in bands of rows: near-identical sets share a band."""
+    """MinHash in bands of rows: sets of Jaccard similarity s share a band with 1-(1-s^r)^b.
+
+    One blake2b per token, then (a*h + b) mod a Mersenne prime for each hash function; fixed
+    coefficients keep the keys stable across runs and releases (they are stored).
+    """
     if not tokens:
         return []
-    encoded = [t.encode() for t in tokens]
-    signature = [
-        min(
-            int.from_bytes(
-                hashlib.blake2b(t, digest_size=8, salt=seed.to_bytes(8, "big")).digest(), "big"
-            )
-            for t in encoded
-        )
-        for seed in range(MINHASH_BANDS * MINHASH_ROWS)
+    bases = [
+        int.from_bytes(hashlib.blake2b(t.encode(), digest_size=8).digest(), "big") for t in tokens
     ]
+    signature = [min((a * h + b) % _PRIME for h in bases) for a, b in _COEFFICIENTS]
     rows = MINHASH_ROWS
     return [_digest(repr(signature[i * rows : (i + 1) * rows])) for i in range(MINHASH_BANDS)]
 
@@ -377,10 +395,6 @@ def _item_url(item: Item) -> str | None:
     if item.canonical_url:
         return item.canonical_url
     return canonical_url(item.url) if item.url else None
-
-
-def _item_extra(item: Item) -> str:
-    return _host(item.url or item.canonical_url or "")
 
 
 def _host(url: str) -> str:
