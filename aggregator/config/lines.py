@@ -18,8 +18,10 @@ _DOTTED_KEY = rf"{_KEY_PART}(?:\s*\.\s*{_KEY_PART})*"
 _HEADER = re.compile(rf"^\s*(\[\[?)\s*({_DOTTED_KEY})\s*\]\]?")
 _KEY_LINE = re.compile(rf"^\s*({_DOTTED_KEY})\s*=(.*)$")
 _KEY_SPLIT = re.compile(rf"\s*({_KEY_PART})\s*(?:\.|$)")
-_STRINGS = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'')
-_OPENING = re.compile(r'"""|\'\'\'')
+_STRINGS = re.compile(
+    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|(?P<opening>"""|\'\'\')'
+    r'|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\''
+)
 
 
 @dataclass
@@ -107,12 +109,21 @@ class _Scanner:
                 return
             text = text[end + 3 :]
             self.in_multiline = None
-        code = _STRINGS.sub("0", text)
-        opening = _OPENING.search(code)
-        if opening:
-            self.in_multiline = opening.group(0)
-            code = code[: opening.start()]
-        code = code.split("#", 1)[0]
+        code = self._outside_strings(text).split("#", 1)[0]
         self.open_brackets += code.count("[") + code.count("{")
         self.open_brackets -= code.count("]") + code.count("}")
         self.open_brackets = max(self.open_brackets, 0)
+
+    def _outside_strings(self, text: str) -> str:
+        """`text` with complete strings blanked; an opening triple quote ends it."""
+        code = []
+        position = 0
+        for token in _STRINGS.finditer(text):
+            code.append(text[position : token.start()])
+            position = token.end()
+            if token.group("opening"):
+                self.in_multiline = token.group("opening")
+                return "".join(code)
+            code.append("0")
+        code.append(text[position:])
+        return "".join(code)
