@@ -1,0 +1,85 @@
+"""Publishing: curated Atom/RSS/JSON feeds, the OPML source list and the latest-news block."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from aggregator.config.types import Config
+from aggregator.models import StoredItem
+from aggregator.publish.atomic import write_if_changed
+from aggregator.publish.block import block_columns, block_json, render_block, truncate_summary
+from aggregator.publish.jsonfeed import build_json_feed
+from aggregator.publish.opml import build_opml, parse_opml
+from aggregator.publish.select import publication_order, select_items
+from aggregator.publish.syndication import build_atom, build_rss
+from aggregator.publish.websub import ping_websub
+
+__all__ = [
+    "ItemReader",
+    "build_atom",
+    "build_json_feed",
+    "build_opml",
+    "build_rss",
+    "parse_opml",
+    "ping_websub",
+    "publish_all",
+    "render_block",
+    "select_items",
+    "truncate_summary",
+    "write_if_changed",
+]
+
+log = logging.getLogger(__name__)
+
+
+class ItemReader(Protocol):
+    """What publishing needs from the store (`aggregator.store.Storage` is one)."""
+
+    def items(
+        self,
+        *,
+        categories: tuple[str, ...] = ...,
+        review_types: tuple[str, ...] = ...,
+        sources: tuple[str, ...] = ...,
+        search: str | None = ...,
+        include_hidden: bool = ...,
+        since: datetime | None = ...,
+        limit: int | None = ...,
+    ) -> list[StoredItem]: ...
+
+
+def publish_all(
+    reader: ItemReader, config: Config, feeds_dir: Path, *, now: datetime
+) -> list[Path]:
+    """Write every output into `feeds_dir`; return the files whose bytes changed."""
+    items = sorted(reader.items(), key=publication_order)
+    outputs = dict(_feed_documents(items, config, now))
+    columns = block_columns(items, config.settings, config.feeds)
+    outputs["latest.html"] = render_block(columns, config.settings).encode("utf-8")
+    outputs["latest.json"] = block_json(columns, config.settings)
+    outputs["sources.opml"] = build_opml(config)
+    changed = [
+        feeds_dir / name
+        for name, data in outputs.items()
+        if write_if_changed(feeds_dir / name, data)
+    ]
+    if changed:
+        log.info(
+            "published %d changed file(s): %s", len(changed), ", ".join(p.name for p in changed)
+        )
+    return changed
+
+
+def _feed_documents(
+    items: list[StoredItem], config: Config, now: datetime
+) -> list[tuple[str, bytes]]:
+    documents = []
+    for feed in config.feeds:
+        chosen = select_items(items, feed, now)
+        documents.append((f"{feed.id}.atom", build_atom(feed, chosen, config.settings)))
+        documents.append((f"{feed.id}.rss", build_rss(feed, chosen, config.settings)))
+        documents.append((f"{feed.id}.json", build_json_feed(feed, chosen, config.settings)))
+    return documents

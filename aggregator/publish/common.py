@@ -1,0 +1,63 @@
+"""Helpers shared by every output format: XML-safe text, RFC 3339 dates, feed URLs."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from aggregator.config.types import FeedConfig, Settings
+from aggregator.models import StoredItem
+from aggregator.publish.select import as_utc
+
+# Characters XML 1.0 forbids (C0 controls except tab/newline/CR, surrogates, U+FFFE/U+FFFF).
+XML_ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+SITE_AUTHOR = "Safeguarding feeds"
+EMPTY_FEED_UPDATED = datetime(2000, 1, 1, tzinfo=UTC)  # fixed, so an empty feed never churns
+UNTITLED = "(untitled)"
+
+
+def clean(text: str | None) -> str:
+    """`text` without XML-illegal characters ("" for None)."""
+    return XML_ILLEGAL.sub("", text) if text else ""
+
+
+def title_of(item: StoredItem) -> str:
+    return clean(item.title).strip() or UNTITLED
+
+
+def utc_seconds(moment: datetime) -> datetime:
+    """Aware UTC, whole seconds: what every output format shows."""
+    return as_utc(moment).replace(microsecond=0)
+
+
+def rfc3339(moment: datetime) -> str:
+    return utc_seconds(moment).isoformat().replace("+00:00", "Z")
+
+
+def feed_updated(items: list[StoredItem]) -> datetime:
+    """The newest `updated` of the items: stable while the store does not change."""
+    if not items:
+        return EMPTY_FEED_UPDATED
+    return max(utc_seconds(item.updated) for item in items)
+
+
+def site_url(settings: Settings) -> str:
+    return settings.site_url.rstrip("/")
+
+
+def feed_url(settings: Settings, feed: FeedConfig, suffix: str) -> str:
+    """Where the published file `<id><suffix>` is served (suffix ".atom", ".rss" or ".json")."""
+    return f"{site_url(settings)}/{feed.id}{suffix}"
+
+
+def entry_id(item: StoredItem, settings: Settings) -> str:
+    """The item's public id, which never changes; made an IRI if the store gave a bare token."""
+    public_id = clean(item.public_id).strip()
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", public_id):
+        return public_id
+    return f"{site_url(settings)}/items/{public_id or item.id}"
+
+
+def item_tags(item: StoredItem) -> list[str]:
+    """Plain tags: the category and, for reviews, the review type."""
+    return [item.category] + ([item.review_type] if item.review_type else [])

@@ -1,0 +1,136 @@
+"""Atom 1.0 and RSS 2.0 documents of one curated feed, built with feedgen."""
+
+from __future__ import annotations
+
+import html
+from functools import partial
+from typing import Any
+
+from feedgen.feed import FeedGenerator
+from lxml import etree
+
+from aggregator.config.types import FeedConfig, Settings
+from aggregator.models import StoredItem
+from aggregator.publish.common import (
+    SITE_AUTHOR,
+    clean,
+    entry_id,
+    feed_updated,
+    feed_url,
+    item_tags,
+    site_url,
+    title_of,
+    utc_seconds,
+)
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+GENERATOR = "safeguarding-feeds"
+LANGUAGE = "en-GB"
+
+
+def build_atom(feed: FeedConfig, items: list[StoredItem], settings: Settings) -> bytes:
+    generator = _generator(feed, items, settings)
+    generator.link(href=feed_url(settings, feed, ".atom"), rel="self", type="application/atom+xml")
+    generator.link(href=site_url(settings) + "/", rel="alternate", type="text/html")
+    if settings.websub_hub:
+        generator.link(href=settings.websub_hub, rel="hub")
+    for item in reversed(items):  # feedgen prepends each new entry
+        _atom_entry(generator.add_entry(), item, settings)
+    data: bytes = generator.atom_str(pretty=True, encoding="UTF-8")
+    return data
+
+
+def build_rss(feed: FeedConfig, items: list[StoredItem], settings: Settings) -> bytes:
+    generator = _generator(feed, items, settings)
+    generator.link(href=feed_url(settings, feed, ".rss"), rel="self", type="application/rss+xml")
+    generator.link(href=site_url(settings) + "/", rel="alternate")
+    generator.language(LANGUAGE.lower())
+    generator.docs("https://www.rssboard.org/rss-specification")
+    if settings.websub_hub:
+        # feedgen writes only the rel=self atom:link into RSS; add the hub link ourselves.
+        hub_link = partial(_HubLink, settings.websub_hub)
+        generator.register_extension("websub", hub_link, _NoEntryExtension, atom=False)
+    generator.load_extension("dc", atom=False, rss=True)
+    for item in reversed(items):
+        _rss_entry(generator.add_entry(), item, settings)
+    data: bytes = generator.rss_str(pretty=True, encoding="UTF-8")
+    return data
+
+
+def _generator(feed: FeedConfig, items: list[StoredItem], settings: Settings) -> FeedGenerator:
+    generator = FeedGenerator()
+    generator.id(feed_url(settings, feed, ".atom"))
+    generator.title(clean(feed.title) or feed.id)
+    generator.subtitle(clean(feed.description) or clean(feed.title) or feed.id)
+    generator.description(clean(feed.description) or clean(feed.title) or feed.id)
+    generator.author({"name": SITE_AUTHOR, "uri": site_url(settings) + "/"})
+    generator.generator(GENERATOR)
+    generator.language(LANGUAGE)
+    generator.updated(feed_updated(items))
+    return generator
+
+
+def _atom_entry(entry: Any, item: StoredItem, settings: Settings) -> None:
+    entry.id(entry_id(item, settings))
+    entry.title(title_of(item))
+    entry.updated(utc_seconds(item.updated))
+    entry.published(utc_seconds(item.published))
+    if item.author and clean(item.author).strip():
+        entry.author({"name": clean(item.author).strip()})
+    if item.url:
+        entry.link(href=clean(item.url), rel="alternate", type="text/html")
+    summary = clean(item.summary).strip()
+    if summary:
+        entry.summary(summary, type="text")
+    if item.content_html and clean(item.content_html).strip():
+        entry.content(clean(item.content_html), type="html")
+    elif not item.url:  # Atom: an entry without an alternate link must carry content
+        entry.content(summary or title_of(item), type="text")
+    for tag in item_tags(item):
+        entry.category(term=tag, label=tag)
+
+
+def _rss_entry(entry: Any, item: StoredItem, settings: Settings) -> None:
+    entry.guid(entry_id(item, settings), permalink=False)
+    entry.title(title_of(item))
+    entry.pubDate(utc_seconds(item.published))
+    if item.url:
+        entry.link(href=clean(item.url))
+    summary = clean(item.summary).strip()
+    if summary:  # RSS description is HTML: plain text must be escaped once more
+        entry.description(html.escape(summary, quote=False))
+    if item.content_html and clean(item.content_html).strip():
+        entry.content(clean(item.content_html), type="html")
+    if item.author and clean(item.author).strip():
+        entry.dc.dc_creator(clean(item.author).strip())
+    for tag in item_tags(item):
+        entry.category(term=tag)
+
+
+class _HubLink:
+    """A feedgen extension adding `<atom:link rel="hub">` to an RSS channel."""
+
+    def __init__(self, hub: str) -> None:
+        self.hub = hub
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"atom": ATOM_NS}
+
+    def extend_rss(self, rss: Any) -> Any:
+        channel = rss.find("channel")
+        etree.SubElement(channel, f"{{{ATOM_NS}}}link", href=self.hub, rel="hub")
+        return rss
+
+    def extend_atom(self, atom: Any) -> Any:
+        return atom
+
+
+class _NoEntryExtension:
+    def extend_ns(self) -> dict[str, str]:
+        return {}
+
+    def extend_rss(self, entry: Any) -> Any:
+        return entry
+
+    def extend_atom(self, entry: Any) -> Any:
+        return entry
