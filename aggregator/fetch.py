@@ -1,0 +1,443 @@
+"""HTTP fetching: request building (conditional GET), response handling (caps, status, redirects).
+
+`fetch` follows redirects itself so every hop is judged: loops and long chains fail, a permanent
+redirect is reported. The body is read in small pieces and decompressed here, so the size cap
+counts decompressed bytes (a gzip bomb stops at `max_bytes`) and the total deadline is checked
+between pieces (a server dripping bytes is cut off). Unless private networks are allowed, the
+address each connection actually reached is checked (no DNS-rebinding window).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import time
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3 import HTTPConnectionPool, HTTPSConnectionPool, PoolManager
+from urllib3.connection import HTTPConnection, HTTPSConnection
+
+from aggregator import USER_AGENT
+from aggregator.config.types import Settings, SourceConfig
+from aggregator.errors import FetchError, SourceGone
+from aggregator.models import FetchResult, SourceState
+
+ACCEPT = (
+    "application/atom+xml, application/rss+xml, application/rdf+xml;q=0.9, "
+    "application/xml;q=0.9, text/xml;q=0.8, application/json;q=0.8, "
+    "application/feed+json;q=0.8, text/html;q=0.7, */*;q=0.1"
+)
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+PERMANENT = frozenset({301, 308})
+CHUNK = 16 * 1024
+POOL_SIZE = 32
+
+_allow_private: ContextVar[bool] = ContextVar("allow_private", default=False)
+
+
+class RefusedAddress(FetchError):
+    """The host resolves to (or connected to) an address we must not reach."""
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    timeout: tuple[float, float] = (10.0, 20.0)  # (connect, read) seconds per socket operation
+    deadline: float = 60.0  # total seconds per fetch, redirects and body included
+    max_bytes: int = 10 * 1024 * 1024  # decompressed
+    user_agent: str = USER_AGENT
+    allow_private_networks: bool = False
+    max_redirects: int = 5
+
+    @classmethod
+    def from_config(cls, settings: Settings, source: SourceConfig | None = None) -> FetchPolicy:
+        # Sources carry no fetch overrides yet; `source` is accepted so they can be added here.
+        del source
+        return cls(
+            timeout=(min(10.0, settings.timeout), settings.timeout),
+            deadline=settings.deadline,
+            max_bytes=settings.max_bytes,
+            allow_private_networks=settings.allow_private_networks,
+        )
+
+
+# --- the SSRF guard: check the peer address of every new connection ---
+
+
+def forbidden_address(ip: str) -> bool:
+    address = ipaddress.ip_address(ip.split("%", 1)[0])
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return bool(
+        address.is_loopback
+        or address.is_private
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+    )
+
+
+def _check_peer(sock: socket.socket, host: str) -> None:
+    if _allow_private.get():
+        return
+    peer = sock.getpeername()[0]
+    if forbidden_address(peer):
+        sock.close()
+        raise RefusedAddress(f"refused: {host} resolves to private address {peer}")
+
+
+class _GuardedHTTPConnection(HTTPConnection):
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        _check_peer(sock, self.host)
+        return sock
+
+
+class _GuardedHTTPSConnection(HTTPSConnection):
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        _check_peer(sock, self.host)
+        return sock
+
+
+class _GuardedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _GuardedHTTPConnection
+
+
+class _GuardedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _GuardedHTTPSConnection
+
+
+class GuardedAdapter(HTTPAdapter):
+    """An HTTPAdapter whose connections refuse private peers while the guard is on."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        manager: PoolManager = self.poolmanager
+        manager.pool_classes_by_scheme = {"http": _GuardedHTTPPool, "https": _GuardedHTTPSPool}
+
+
+def new_session() -> requests.Session:
+    """A session whose connection pools suit concurrent polling and carry the SSRF guard."""
+    session = requests.Session()
+    adapter = GuardedAdapter(pool_connections=POOL_SIZE, pool_maxsize=POOL_SIZE, max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.max_redirects = 0
+    return session
+
+
+@contextmanager
+def _guard(policy: FetchPolicy) -> Iterator[None]:
+    token = _allow_private.set(policy.allow_private_networks)
+    try:
+        yield
+    finally:
+        _allow_private.reset(token)
+
+
+def _check_literal_host(url: str, policy: FetchPolicy) -> None:
+    """Refuse IP-literal hosts early; hostnames are checked on the connected socket."""
+    host = urlsplit(url).hostname or ""
+    if policy.allow_private_networks:
+        return
+    try:
+        literal = ipaddress.ip_address(host)
+    except ValueError:
+        return
+    if forbidden_address(str(literal)):
+        raise RefusedAddress(f"refused: {host} resolves to private address {literal}")
+
+
+# --- request building ---
+
+
+def build_headers(url: str, state: SourceState, policy: FetchPolicy) -> dict[str, str]:
+    headers = {
+        "User-Agent": policy.user_agent,
+        "Accept": ACCEPT,
+        "Accept-Encoding": "gzip, deflate",
+    }
+    if state.url == url:
+        if state.etag:
+            headers["If-None-Match"] = state.etag
+        if state.last_modified:
+            headers["If-Modified-Since"] = state.last_modified
+    return headers
+
+
+def build_request(url: str, state: SourceState, policy: FetchPolicy) -> requests.PreparedRequest:
+    return requests.Request("GET", url, headers=build_headers(url, state, policy)).prepare()
+
+
+# --- response handling ---
+
+
+@dataclass
+class _Hops:
+    url: str
+    seen: set[str]
+    permanent: str | None = None
+    all_permanent: bool = True
+
+
+def fetch(
+    session: requests.Session, source_id: str, url: str, state: SourceState, policy: FetchPolicy
+) -> FetchResult:
+    """GET `url`, judged: FetchResult for 200/304, FetchError (or SourceGone) otherwise."""
+    started = time.monotonic()
+    request = build_request(url, state, policy)
+    hops = _Hops(url, {url})
+    with _guard(policy):
+        while True:
+            response = _send(session, request, policy, started)
+            if response.status_code not in REDIRECTS or "location" not in response.headers:
+                break
+            response.close()
+            request = _next_hop(request, response, hops, policy)
+    with response:
+        return _result(source_id, response, state, policy, started, hops.permanent)
+
+
+def _send(
+    session: requests.Session,
+    request: requests.PreparedRequest,
+    policy: FetchPolicy,
+    started: float,
+) -> requests.Response:
+    url = request.url or ""
+    _check_literal_host(url, policy)
+    remaining = policy.deadline - (time.monotonic() - started)
+    if remaining <= 0:
+        raise FetchError(f"deadline of {policy.deadline:g}s passed before the response")
+    connect, read = policy.timeout
+    timeout = (min(connect, remaining), min(read, remaining))
+    try:
+        return session.send(request, allow_redirects=False, stream=True, timeout=timeout)
+    except requests.RequestException as exc:
+        raise FetchError(describe_network_error(exc, url, timeout)) from exc
+
+
+def _next_hop(
+    request: requests.PreparedRequest, response: requests.Response, hops: _Hops, policy: FetchPolicy
+) -> requests.PreparedRequest:
+    target = urljoin(hops.url, response.headers["location"].strip())
+    if urlsplit(target).scheme not in ("http", "https"):
+        raise FetchError(f"redirect to unsupported URL {target!r}")
+    if target in hops.seen:
+        raise FetchError(f"redirect loop at {target}")
+    if len(hops.seen) > policy.max_redirects:
+        raise FetchError(f"too many redirects (more than {policy.max_redirects})")
+    hops.seen.add(target)
+    hops.all_permanent = hops.all_permanent and response.status_code in PERMANENT
+    if hops.all_permanent:
+        hops.permanent = target
+    hops.url = target
+    following = request.copy()
+    following.prepare_url(target, None)
+    if urlsplit(target).netloc != urlsplit(request.url or "").netloc:
+        following.headers.pop("Authorization", None)
+        following.headers.pop("Cookie", None)
+    return following
+
+
+def _result(
+    source_id: str,
+    response: requests.Response,
+    state: SourceState,
+    policy: FetchPolicy,
+    started: float,
+    permanent: str | None,
+) -> FetchResult:
+    status = response.status_code
+    _raise_for_status(response)
+    headers = response.headers
+    body = None if status == 304 else read_body(response, policy, started)
+    content_type, charset = split_content_type(headers.get("content-type"))
+    return FetchResult(
+        source_id=source_id,
+        url=response.url or "",
+        status=304 if status == 304 else 200,
+        body=body,
+        content_type=content_type,
+        charset=charset,
+        etag=headers.get("etag") or (state.etag if status == 304 else None),
+        last_modified=headers.get("last-modified")
+        or (state.last_modified if status == 304 else None),
+        permanent_redirect=permanent,
+        max_age=max_age(headers.get("cache-control"), headers.get("expires"), headers.get("date")),
+        elapsed=time.monotonic() - started,
+    )
+
+
+def _raise_for_status(response: requests.Response) -> None:
+    status = response.status_code
+    if status == 304 or 200 <= status < 300:
+        return
+    reason = f"HTTP {status} {response.reason or ''}".strip()
+    if status == 410:
+        raise SourceGone(reason, status=status)
+    if status in (429, 503):
+        wait = retry_after(response.headers.get("retry-after"))
+        raise FetchError(reason, status=status, retry_after=wait)
+    raise FetchError(reason, status=status)
+
+
+def read_body(response: requests.Response, policy: FetchPolicy, started: float) -> bytes:
+    """The decompressed body, stopping past max_bytes or the deadline."""
+    declared = response.headers.get("content-length", "")
+    encoding = response.headers.get("content-encoding", "identity").strip().lower()
+    if declared.isdigit() and int(declared) > policy.max_bytes and encoding == "identity":
+        raise FetchError(f"response too large: {declared} bytes (limit {policy.max_bytes})")
+    decoder = _Decoder(encoding)
+    parts: list[bytes] = []
+    size = 0
+    for raw in _raw_pieces(response, policy, started):
+        for piece in decoder.feed(raw, policy.max_bytes + 1 - size):
+            parts.append(piece)
+            size += len(piece)
+        if size > policy.max_bytes:
+            raise FetchError(f"response too large: over {policy.max_bytes} bytes")
+    return b"".join(parts)
+
+
+def _raw_pieces(
+    response: requests.Response, policy: FetchPolicy, started: float
+) -> Iterator[bytes]:
+    raw = response.raw
+    while True:
+        if time.monotonic() - started > policy.deadline:
+            raise FetchError(f"timed out: the whole fetch took over {policy.deadline:g}s")
+        try:
+            piece = raw.read1(CHUNK, decode_content=False)
+        except Exception as exc:  # urllib3 and socket errors while streaming
+            raise FetchError(f"connection failed while reading: {_short(exc)}") from exc
+        if not piece:
+            return
+        yield piece
+
+
+class _Decoder:
+    """Incremental gzip/deflate decompression that never produces more than asked for."""
+
+    def __init__(self, encoding: str) -> None:
+        if encoding in ("", "identity"):
+            self._inflater: Any = None
+        elif encoding in ("gzip", "x-gzip"):
+            self._inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif encoding == "deflate":
+            self._inflater = zlib.decompressobj(zlib.MAX_WBITS)
+            self._deflate_pending = True
+        else:
+            raise FetchError(f"unsupported content encoding {encoding!r}")
+
+    def feed(self, data: bytes, limit: int) -> Iterator[bytes]:
+        if self._inflater is None:
+            yield data
+            return
+        try:
+            while data and limit > 0:
+                out = self._inflater.decompress(data, limit)
+                data = self._inflater.unconsumed_tail
+                limit -= len(out)
+                yield out
+        except zlib.error as exc:
+            if getattr(self, "_deflate_pending", False):  # raw deflate, without zlib header
+                self._inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+                self._deflate_pending = False
+                yield from self.feed(data, limit)
+                return
+            raise FetchError(f"corrupt compressed body: {exc}") from exc
+        self._deflate_pending = False
+
+
+# --- header parsing ---
+
+
+def split_content_type(value: str | None) -> tuple[str | None, str | None]:
+    if not value:
+        return None, None
+    media, *params = value.split(";")
+    charset = None
+    for param in params:
+        name, _, param_value = param.partition("=")
+        if name.strip().lower() == "charset":
+            charset = param_value.strip().strip("\"'").lower() or None
+    return media.strip().lower() or None, charset
+
+
+def retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait, from a Retry-After of seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    current = time.time() if now is None else now
+    return max(0.0, when.timestamp() - current)
+
+
+def max_age(cache_control: str | None, expires: str | None, date: str | None) -> float | None:
+    for directive in (cache_control or "").split(","):
+        name, _, value = directive.strip().partition("=")
+        if name.lower() == "max-age" and value.strip().strip('"').isdigit():
+            return float(value.strip().strip('"'))
+    if not expires:
+        return None
+    try:
+        expiry = parsedate_to_datetime(expires).timestamp()
+        base = parsedate_to_datetime(date).timestamp() if date else time.time()
+    except (TypeError, ValueError):
+        return 0.0  # an invalid Expires means "already expired"
+    return max(0.0, expiry - base)
+
+
+def describe_network_error(exc: Exception, url: str, timeout: tuple[float, float]) -> str:
+    """A short human reason for a failed request."""
+    host = urlsplit(url).hostname or url
+    chain = _causes(exc)
+    names = {type(e).__name__ for e in chain}
+    if isinstance(exc, requests.ConnectTimeout) or "ConnectTimeoutError" in names:
+        return f"timed out after {timeout[0]:g}s connecting to {host}"
+    if isinstance(exc, requests.Timeout):
+        return f"timed out after {timeout[1]:g}s"
+    if "NameResolutionError" in names or any(isinstance(e, socket.gaierror) for e in chain):
+        return f"DNS lookup failed for {host}"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return f"TLS error: {_short(chain[-1])}"
+    if any(isinstance(e, ConnectionRefusedError) for e in chain):
+        return f"connection refused by {host}"
+    if isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.MissingSchema):
+        return f"invalid URL {url!r}"
+    return f"connection failed to {host}: {_short(chain[-1])}"
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain and len(chain) < 10:
+        chain.append(current)
+        reason = getattr(current, "reason", None)
+        nested = reason if isinstance(reason, BaseException) else None
+        if nested is None and current.args and isinstance(current.args[0], BaseException):
+            nested = current.args[0]
+        current = nested or current.__cause__ or current.__context__
+    return chain
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) <= 160 else text[:157] + "..."
