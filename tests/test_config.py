@@ -403,3 +403,38 @@ def test_update_source_refuses_invalid_or_unknown(tmp_path: Path) -> None:
     with pytest.raises(ConfigErrors, match="no source has the id"):
         update_source(path, "nobody", {"enabled": False})
     assert path.read_bytes() == before
+
+
+def test_update_source_edits_a_subtable_in_place(tmp_path: Path) -> None:
+    path = copy_full(tmp_path)
+    before = path.read_text(encoding="utf-8")
+    update_source(path, "board_sars", {"select": {"item": "li.sar", "link": "a@href"}})
+    after = path.read_text(encoding="utf-8")
+    assert [line for line in before.splitlines() if line.startswith("#")] == [
+        line for line in after.splitlines() if line.startswith("#")
+    ]
+    source = load_config(path).source("board_sars")
+    assert source is not None
+    assert source.select == Selectors(item="li.sar", link="a@href")
+    assert len(source.rules) == 2
+
+
+def test_append_source_keeps_windows_line_endings(tmp_path: Path) -> None:
+    path = tmp_path / "sources.toml"
+    path.write_bytes(MINIMAL.replace("\n", "\r\n").encode("utf-8"))
+    append_source(path, NEW_SOURCE)
+    data = path.read_bytes()
+    assert data.startswith(MINIMAL.replace("\n", "\r\n").encode("utf-8"))
+    assert b"\n" not in data.replace(b"\r\n", b"")
+    assert [s.id for s in load_config(path).sources] == ["govuk-dhr", "sandwell-news"]
+
+
+def test_file_that_is_not_utf8_or_not_shaped_right(tmp_path: Path) -> None:
+    path = tmp_path / "sources.toml"
+    path.write_bytes('[settings]\nsite_url = "https://caf\xe9.example"\n'.encode("latin-1"))
+    assert [e.line for e in check_config(path)] == [0]
+    path.write_text('colour = "red"\n\n[source]\nid = "x"\n', encoding="utf-8")
+    assert [(e.line, e.message) for e in check_config(path)] == [
+        (1, 'top level: unknown key "colour"'),
+        (3, "top level: source: must be an array of tables ([[source]]), not a table"),
+    ]

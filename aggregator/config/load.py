@@ -126,7 +126,7 @@ class _Builder:
         return Table(data, where, self.problems, label, keys)
 
     def config(self, data: Mapping[str, object], path: str) -> Config:
-        top = self.table(data, (), "file", TOP_KEYS)
+        top = self.table(data, (), "top level", TOP_KEYS)
         settings = self.settings(top)
         sources = self.sources(top)
         feeds = self.feeds(top) if top.has("feed") else DEFAULT_FEEDS
