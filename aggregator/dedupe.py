@@ -7,12 +7,10 @@ stored items sharing any key, and `decide` judges them, in this order:
    GUIDs are compared only within their own source: `src:` keys carry the source id.
 2. same canonical URL, and nothing says they differ (review type, subject, period, place)
    -> AddSighting(reason="canonical-url").
-3. near-duplicate: published within 30 days, compatible identity (same review type when both
-   are known; same review subject: "Adult A" never matches "Adult B"; same month when both titles
-   name one; same event date for training; no disjoint places), not already announced by the same
-   source under another key, and similar enough: the same subject, or similar normalised titles
-   (optionally helped by similar summaries)
-   -> AddSighting(reason="near-dup title=.. text=.. days=..").
+3. near-duplicate: published within 30 days; compatible (same review type and subject when both
+   are known: "Adult A" never matches "Adult B"; same month, event day, place when both name one);
+   not announced by the same source under another key; the same subject, or similar titles (and
+   summaries); and clearly better than any other candidate -> AddSighting("near-dup title=..").
 4. otherwise NewItem.
 
 Precision over recall: a wrong merge hides a review, a missed one only shows it twice.
@@ -25,9 +23,8 @@ stays representative (the new one wins only if published strictly earlier). A to
 (deleted) item still receives the sighting, so it is never re-created, but never changes
 representative: it stays hidden.
 
-Near-duplicate keys are bucketed by 30-day window (each item indexes its window and the next),
-so a key is only ever shared by items published within about 60 days: candidates per lookup
-stay bounded however large the store grows.
+Near-duplicate keys are bucketed by 30-day window (an item indexes its window and the next), so
+a key is only shared by items published within ~60 days: candidates per lookup stay bounded.
 """
 
 from __future__ import annotations
@@ -38,22 +35,21 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from aggregator.canonical import canonical_url
 from aggregator.models import AddSighting, Candidate, Decision, Item, NewItem, UpdateSighting
 
 MAX_DAYS = 30
+AMBIGUITY_MARGIN = 0.5  # two near-duplicates scoring closer than this: merge into neither
 BUCKET_DAYS = 30
 MINHASH_BANDS, MINHASH_ROWS = 2, 2
 _PRIME = (1 << 61) - 1
-_COEFFICIENTS = (
-    (0x5BD1E995A1B2C3D, 0x1F123BB5),
-    (0x27D4EB2F165667C5, 0x9E3779B9),
-    (0x165667B19E3779F9, 0x85EBCA77),
-    (0x94D049BB133111EB, 0xC2B2AE3D),
-)  # MINHASH_BANDS * MINHASH_ROWS (a, b) pairs, fixed
+_COEFFICIENTS = tuple(  # (a, b) per hash function; fixed, because the keys are stored
+    (int.from_bytes(hashlib.blake2b(b"minhash%d" % i).digest()[:8], "big") | 1, i + 1)
+    for i in range(MINHASH_BANDS * MINHASH_ROWS)
+)
 TYPE_TOKENS = ("dhr", "sar", "cspr")
 _SYNONYMS = tuple(
     (re.compile(pattern), replacement)
@@ -87,27 +83,22 @@ def _words(text: str) -> frozenset[str]:
 
 
 STOP = _words(
-    """
-    a an and the of for in into on to from by with at about as is are was our your its it this
+    """a an and the of for in into on to from by with at about as is are was our your its it this
     that be has have new now published publishes publish publication read here update updated
     executive summary overview report full final latest edition issue concerning regarding death
-    died circumstances re news announcement available
-    """
+    died circumstances re news announcement available"""
 )
 GENERIC = _words(
-    """
-    safeguarding adult adults child children review reviews board partnership partnerships sab
+    """safeguarding adult adults child children review reviews board partnership partnerships sab
     scp lscp scb lscb csp community safety practice practitioners learning lessons response
     action plan multi agency local national panel domestic abuse homicide related briefing
     minute council borough county city page document documents pdf download case safer published
     publishes new executive summary overview report final themes theme thematic recommendations
     findings key messages practitioner guide guidance seven care health social services police
-    nhs trust independent chair author
-    """
+    nhs trust independent chair author"""
 )
 PLACES = _words(
-    """
-    hampshire portsmouth southampton isle wight southwark lambeth lewisham kent medway norfolk
+    """hampshire portsmouth southampton isle wight southwark lambeth lewisham kent medway norfolk
     suffolk leeds bradford manchester liverpool birmingham sheffield bristol devon cornwall
     dorset essex surrey sussex oxfordshire berkshire cambridgeshire peterborough cumbria
     lancashire yorkshire somerset wiltshire gloucestershire hertfordshire bedfordshire
@@ -116,8 +107,7 @@ PLACES = _words(
     newcastle sunderland durham northumberland croydon camden hackney islington westminster
     barnet brent ealing enfield haringey harrow hillingdon hounslow newham redbridge hamlets
     wandsworth bromley bexley greenwich havering merton sutton kingston richmond plymouth torbay
-    swindon slough luton milton keynes york hull brighton hove wales cardiff swansea
-    """
+    swindon slough luton milton keynes york hull brighton hove wales cardiff swansea"""
 )
 
 
@@ -125,8 +115,7 @@ PLACES = _words(
 class Features:
     """What decide compares, computed once per title+summary."""
 
-    tokens: frozenset[str]  # normalised title tokens (types unified, stop words and dates gone)
-    content: frozenset[str]  # tokens without review types and places
+    content: frozenset[str]  # normalised title words (types unified; no stop words, dates, places)
     core: frozenset[str]  # content without generic safeguarding vocabulary: what it is about
     review_type: str | None
     strong: frozenset[str]  # "adult_z", "mrs_a": explicit review subjects
@@ -146,8 +135,8 @@ def lookup_keys(item: Item) -> tuple[str, ...]:
     url = _item_url(item)
     if url:
         keys.append(f"url:{url}")
-    if feats.core:
-        title_key = _digest(" ".join(sorted(feats.core)))
+    if feats.core:  # a month named in the title is part of the identity (bulletins)
+        title_key = _digest(" ".join(sorted(feats.core | feats.months)))
         keys += [f"title:{title_key}:{b}" for b in buckets]
     for subject in sorted(feats.subjects)[:2]:
         keys += [f"subj:{subject}:{b}" for b in buckets]
@@ -176,13 +165,10 @@ def decide(
     for cand in candidates:
         if url and url in cand.canonical_urls and compatible(mine, _cand_features(cand)):
             return _add(item, cand, keys, "canonical-url", source_rank)
-    best: tuple[float, Candidate, str] | None = None
-    for cand in candidates:
-        judged = near_duplicate(item, mine, cand)
-        if judged and (best is None or judged[0] > best[0]):
-            best = (judged[0], cand, judged[1])
-    if best:
-        return _add(item, best[1], keys, best[2], source_rank)
+    judged = [(j[0], j[1], c) for c in candidates if (j := near_duplicate(item, mine, c))]
+    judged.sort(key=lambda match: match[0], reverse=True)
+    if judged and (len(judged) == 1 or judged[0][0] - judged[1][0] >= AMBIGUITY_MARGIN):
+        return _add(item, judged[0][2], keys, judged[0][1], source_rank)
     return NewItem(item, keys)
 
 
@@ -220,9 +206,8 @@ def _similar(mine: Features, theirs: Features, title: float, text: float) -> boo
         return mine.subjects <= theirs.subjects or theirs.subjects <= mine.subjects
     if mine.subjects or theirs.subjects:
         return title >= 0.8
-    if (
-        len(mine.core | theirs.core) < 2 and not mine.days & theirs.days
-    ):  # one shared word is thin evidence on its own
+    thin = len(mine.core | theirs.core) < 2 and not mine.days & theirs.days
+    if thin:  # one shared word, no shared date: thin evidence on its own
         return title >= 1.0 and text >= 0.3
     return title >= 0.75 or (title >= 0.5 and text >= 0.5)
 
@@ -240,7 +225,7 @@ def compatible(a: Features, b: Features) -> bool:
 
 
 @functools.lru_cache(maxsize=65536)
-def features(title: str, summary: str, review: bool = False, extra_hosts: str = "") -> Features:
+def features(title: str, summary: str, review: bool = False) -> Features:
     """The comparable features of a title and summary; `review` enables bare-name subjects."""
     title_text, summary_text = _plain(title), _plain(summary)
     strong = _strong_subjects(title_text)
@@ -248,9 +233,8 @@ def features(title: str, summary: str, review: bool = False, extra_hosts: str = 
     rtype = _first_type(tokens) or _first_type(_normalised_tokens(summary_text))
     names = _names(title_text) if (review or rtype) else frozenset()
     content = frozenset(t for t in tokens if t not in TYPE_TOKENS and t not in PLACES)
-    places = _places(f"{title_text} {summary_text}", extra_hosts)
+    places = _places(f"{title_text} {summary_text}")
     return Features(
-        tokens=frozenset(tokens),
         content=content,
         core=frozenset(t for t in content if t not in GENERIC),
         review_type=rtype,
@@ -272,8 +256,8 @@ def _with_item_facts(feats: Features, item: Item) -> Features:
     if item.category == "training":
         days |= _days(_plain(item.summary))
         if item.event_date:
-            days.add(_day_key(item.event_date))
-    places = feats.places | _places("", _host(item.url or item.canonical_url or ""))
+            days.add(f"{item.event_date.day}-{MONTHS[item.event_date.month - 1]}")
+    places = feats.places | _url_places(item.url or item.canonical_url or "")
     return replace(feats, review_type=rtype, days=frozenset(days), places=places)
 
 
@@ -284,7 +268,8 @@ def _cand_features(cand: Candidate) -> Features:
 @functools.lru_cache(maxsize=65536)
 def _stored_features(title: str, summary: str, urls: tuple[str, ...]) -> Features:
     """A stored item's features: its sightings' hosts name places; its summary may name the day."""
-    feats = features(title, summary, extra_hosts=" ".join(_host(u) for u in urls))
+    feats = features(title, summary)
+    feats = replace(feats, places=feats.places.union(*(_url_places(u) for u in urls)))
     training_days = _days(_plain(summary))
     if feats.days or not training_days:
         return feats
@@ -299,12 +284,14 @@ def _plain(text: str) -> str:
 
 
 def _strong_subjects(text: str) -> frozenset[str]:
-    found = {
-        f"{m.group(1).lower().replace(' ', '')}_{m.group(2).lower()}"
-        for m in _SUBJECT.finditer(text)
-    }
+    found = {_subject_token(m) for m in _SUBJECT.finditer(text)}
     found |= {m.group(1).lower() for m in _QUOTED.finditer(text) if m.group(1).lower() not in STOP}
     return frozenset(found)
+
+
+def _subject_token(match: re.Match[str]) -> str:
+    """'Adult Z' -> 'adult_z', 'Young person B' -> 'youngperson_b': one token per subject."""
+    return f"{match.group(1).lower().replace(' ', '')}_{match.group(2).lower()}"
 
 
 def _names(text: str) -> frozenset[str]:
@@ -319,9 +306,7 @@ def _names(text: str) -> frozenset[str]:
 
 
 def _normalised_tokens(text: str, keep_stop: bool = False) -> list[str]:
-    text = _SUBJECT.sub(
-        lambda m: f" {m.group(1).lower().replace(' ', '')}_{m.group(2).lower()} ", text
-    )
+    text = _SUBJECT.sub(lambda m: f" {_subject_token(m)} ", text)
     text = re.sub(r"[’']", "", text.lower().replace("&", " and "))
     text = re.sub(r"[^a-z0-9_]+", " ", text)
     for pattern, replacement in _SYNONYMS:
@@ -344,10 +329,6 @@ def _days(text: str) -> frozenset[str]:
     return frozenset(
         f"{int(m.group(1))}-{m.group(2)[:3].lower()}" for m in _FULL_DATE.finditer(text)
     )
-
-
-def _day_key(day: date) -> str:
-    return f"{day.day}-{MONTHS[day.month - 1]}"
 
 
 def _places(text: str, hosts: str = "") -> frozenset[str]:
@@ -397,11 +378,13 @@ def _item_url(item: Item) -> str | None:
     return canonical_url(item.url) if item.url else None
 
 
-def _host(url: str) -> str:
+def _url_places(url: str) -> frozenset[str]:
+    """Places in a URL: in the host (hampshiresab.org.uk) or words of the path (adult-z-leeds)."""
     try:
-        return urlsplit(url).hostname or ""
+        parts = urlsplit(url)
     except ValueError:
-        return ""
+        return frozenset()
+    return _places(parts.path.replace("-", " "), parts.hostname or "")
 
 
 def _add(
@@ -409,7 +392,7 @@ def _add(
     cand: Candidate,
     keys: tuple[str, ...],
     reason: str,
-    source_rank: Callable[[str], int] | None,
+    rank: Callable[[str], int] | None,
 ) -> AddSighting:
-    representative = make_representative(item, cand, source_rank)
+    representative = make_representative(item, cand, rank)
     return AddSighting(cand.item_id, item, keys, reason=reason, make_representative=representative)
