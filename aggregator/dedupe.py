@@ -135,9 +135,9 @@ def lookup_keys(item: Item) -> tuple[str, ...]:
     url = _item_url(item)
     if url:
         keys.append(f"url:{url}")
-    if feats.core:  # a month named in the title is part of the identity (bulletins)
-        title_key = _digest(" ".join(sorted(feats.core | feats.months)))
-        keys += [f"title:{title_key}:{b}" for b in buckets]
+    if feats.core:  # a month (not a day) named in the title is part of a bulletin's identity
+        words = feats.core if feats.days else feats.core | feats.months
+        keys += [f"title:{_digest(' '.join(sorted(words)))}:{b}" for b in buckets]
     for subject in sorted(feats.subjects)[:2]:
         keys += [f"subj:{subject}:{b}" for b in buckets]
     for n, band in enumerate(_minhash_bands(feats.content | feats.shingles)):

@@ -270,3 +270,28 @@ def test_decide_returns_the_keys_of_the_item() -> None:
     item = make_item("SAR – Adult Z")
     decision = decide(item, [])
     assert isinstance(decision, NewItem) and decision.keys == lookup_keys(item)
+
+
+def test_a_repost_matching_two_stored_reviews_equally_merges_into_neither() -> None:
+    """Adult Z of Hampshire and Adult Z of Leeds; a bulletin names neither area."""
+    hampshire = make_item(
+        "SAR – Adult Z", url="https://www.hampshiresab.org.uk/2024/07/sar-adult-z/"
+    )
+    leeds = make_item(
+        "Safeguarding Adults Review: Adult Z",
+        source="leeds-csp",
+        url="https://www.safeleeds.org.uk/reviews/sar-adult-z",
+        published=T + timedelta(days=1),
+    )
+    bulletin = make_item(
+        "New SAR published: Adult Z",
+        source="regional-bulletin",
+        url="https://www.safeguardingsouth.org.uk/2024/07/12/new-sar/",
+        published=T + timedelta(days=4),
+    )
+    assert isinstance(decide(leeds, [stored(hampshire)]), NewItem)  # the hosts name two areas
+    both = [stored(hampshire, 1), stored(leeds, 2)]
+    assert isinstance(decide(bulletin, both), NewItem)
+    named = replace(bulletin, url="https://www.safeguardingsouth.org.uk/2024/07/12/adult-z-leeds/")
+    decision = decide(named, both)
+    assert isinstance(decision, AddSighting) and decision.item_id == 2
