@@ -126,7 +126,6 @@ class Features:
     shingles: frozenset[str]  # word 3-shingles of title + summary
 
 
-@functools.lru_cache(maxsize=256)  # decide() asks again for the item the caller just keyed
 def lookup_keys(item: Item) -> tuple[str, ...]:
     """Keys the store indexes for item; a stored item sharing any of them is a candidate."""
     feats = features(item.title, item.summary, item.category == "reviews")
@@ -347,20 +346,21 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
-def _minhash_bands(tokens: frozenset[str]) -> list[str]:
+@functools.lru_cache(maxsize=4096)  # decide() asks again for the item the caller just keyed
+def _minhash_bands(tokens: frozenset[str]) -> tuple[str, ...]:
     """MinHash in bands of rows: sets of Jaccard similarity s share a band with 1-(1-s^r)^b.
 
     One blake2b per token, then (a*h + b) mod a Mersenne prime for each hash function; fixed
     coefficients keep the keys stable across runs and releases (they are stored).
     """
     if not tokens:
-        return []
+        return ()
     bases = [
         int.from_bytes(hashlib.blake2b(t.encode(), digest_size=8).digest(), "big") for t in tokens
     ]
     signature = [min((a * h + b) % _PRIME for h in bases) for a, b in _COEFFICIENTS]
     rows = MINHASH_ROWS
-    return [_digest(repr(signature[i * rows : (i + 1) * rows])) for i in range(MINHASH_BANDS)]
+    return tuple(_digest(repr(signature[i * rows : (i + 1) * rows])) for i in range(MINHASH_BANDS))
 
 
 def _digest(text: str) -> str:
