@@ -1,0 +1,221 @@
+"""ParsedItem -> Item: identity within the source, absolute URLs, UTC dates, clean text and HTML."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from aggregator.config.types import SourceConfig
+from aggregator.models import Classification, Item, ParsedItem
+from aggregator.sanitize import absolute_url, html_to_text, sanitize_html, strip_control_chars
+
+Classifier = Callable[[str, str, str | None, tuple[str, ...]], Classification]
+
+SUMMARY_LENGTH = 500
+# gov.uk organisation feeds: the id is the page URL plus the time of its latest change.
+_GOVUK_TIMESTAMPED_ID = re.compile(r"^https?://(www\.)?gov\.uk/[^#\s]*#\S+$", re.IGNORECASE)
+_WORDPRESS_TAILS = (
+    re.compile(r"\s*The post\b.{1,400}?\bappeared first on\b.{1,200}?\.?\s*$", re.IGNORECASE),
+    re.compile(
+        r"\s*(Continue reading|Read more|Read the full story)\b.{0,200}?(→|»|…|\.\.\.)?\s*$"
+    ),
+    re.compile(r"\s*\[\s*(…|&#8230;|&hellip;|\.\.\.)\s*\]\s*$"),
+    re.compile(r"\s*(…|&#8230;|&hellip;)\s*$"),
+)
+_MARKUP = re.compile(r"<[a-zA-Z/!]|&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]{2,8});")
+
+
+# --- identity ---
+
+
+def source_keys(items: Sequence[ParsedItem], source: SourceConfig) -> list[str]:
+    """One key per item, identifying the entry within its source across polls."""
+    if source.identity == "link":
+        return [_link_key(item) or _content_key(item) for item in items]
+    if source.identity == "content":
+        return [_content_key(item) for item in items]
+    return _guid_keys(items)
+
+
+def _guid_keys(items: Sequence[ParsedItem]) -> list[str]:
+    stories: dict[str, set[str]] = {}
+    for item in items:
+        if item.guid:
+            stories.setdefault(item.guid, set()).add(_story(item))
+    keys: list[str] = []
+    for item in items:
+        guid = item.guid
+        if guid and _GOVUK_TIMESTAMPED_ID.match(guid):
+            keys.append(_link_key(item) or _path_query(guid.split("#", 1)[0]))
+        elif guid and len(stories[guid]) == 1:
+            keys.append(guid)
+        elif guid:  # one guid shared by different stories: tell them apart
+            keys.append(f"{guid}#{_digest(_story(item))[:12]}")
+        else:
+            keys.append(_resolved_link(item) or _content_key(item))
+    return _disambiguate(keys, items)
+
+
+def _disambiguate(keys: list[str], items: Sequence[ParsedItem]) -> list[str]:
+    """Keys still shared by different stories get the story's digest appended."""
+    stories: dict[str, set[str]] = {}
+    for key, item in zip(keys, items, strict=True):
+        stories.setdefault(key, set()).add(_story(item))
+    return [
+        key if len(stories[key]) == 1 else f"{key}#{_digest(_story(item))[:12]}"
+        for key, item in zip(keys, items, strict=True)
+    ]
+
+
+def _story(item: ParsedItem) -> str:
+    return "\n".join((_resolved_link(item) or "", _comparable_title(item.title)))
+
+
+def _resolved_link(item: ParsedItem) -> str | None:
+    return absolute_url(item.link, item.base_url) if item.link else None
+
+
+def _link_key(item: ParsedItem) -> str | None:
+    link = _resolved_link(item)
+    return _path_query(link) if link else None
+
+
+def _path_query(url: str) -> str:
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    return f"{path}?{parts.query}" if parts.query else path
+
+
+def _content_key(item: ParsedItem) -> str:
+    when = item.published or item.updated
+    stamp = _utc(when).isoformat() if when else ""
+    return (
+        "sha1:"
+        + hashlib.sha1(
+            f"{_comparable_title(item.title)}|{stamp}".encode(), usedforsecurity=False
+        ).hexdigest()
+    )
+
+
+def _comparable_title(title: str) -> str:
+    return " ".join(plain_title(title).casefold().split())
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+
+
+# --- the item ---
+
+
+def normalise(
+    parsed: ParsedItem,
+    source: SourceConfig,
+    source_key: str,
+    *,
+    first_seen: datetime,
+    now: datetime,
+    classify: Classifier,
+) -> Item:
+    url = _resolved_link(parsed)
+    summary = plain_summary(parsed.summary_html or parsed.content_html or "")
+    title = plain_title(parsed.title) or _fallback_title(summary, url)
+    content = sanitize_html(parsed.content_html, parsed.base_url) if parsed.content_html else None
+    published, updated = item_dates(parsed, first_seen=first_seen, now=now)
+    verdict = classify(title, summary, url, parsed.categories)
+    return Item(
+        source_id=source.id,
+        source_key=source_key,
+        title=title,
+        url=url,
+        canonical_url=_canonical(url),
+        summary=summary,
+        content_html=content or None,
+        published=published,
+        updated=updated,
+        category=verdict.category,
+        review_type=verdict.review_type,
+        author=_clean_line(parsed.author),
+        source_categories=parsed.categories,
+        event_date=parsed.event_date,
+        content_hash=content_hash(title, url, summary, content, published),
+    )
+
+
+def plain_title(title: str) -> str:
+    """Titles as plain text: markup and entities decoded only when present."""
+    if _MARKUP.search(title):
+        return html_to_text(title)
+    return " ".join(strip_control_chars(title).split())
+
+
+def plain_summary(markup: str, limit: int = SUMMARY_LENGTH) -> str:
+    text = remove_wordpress_tails(html_to_text(markup))
+    return cut_on_word(text, limit)
+
+
+def remove_wordpress_tails(text: str) -> str:
+    previous = None
+    while previous != text:
+        previous = text
+        for tail in _WORDPRESS_TAILS:
+            text = tail.sub("", text)
+    return text.strip()
+
+
+def cut_on_word(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-–—") + "…"
+
+
+def item_dates(
+    parsed: ParsedItem, *, first_seen: datetime, now: datetime
+) -> tuple[datetime, datetime]:
+    """(published, updated) in UTC, never later than now; updated never before published."""
+    ceiling = _utc(now)
+    published = min(_utc(parsed.published or parsed.updated or first_seen), ceiling)
+    updated = min(_utc(parsed.updated), ceiling) if parsed.updated else published
+    return published, max(updated, published)
+
+
+def content_hash(
+    title: str, url: str | None, summary: str, content: str | None, published: datetime
+) -> str:
+    fields = (title, url or "", summary, content or "", published.isoformat())
+    return hashlib.sha256("|".join(fields).encode()).hexdigest()
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _canonical(url: str | None) -> str | None:
+    if url is None:
+        return None
+    try:
+        from aggregator.canonical import canonical_url
+    except ImportError:  # pragma: no cover - canonical.py is written alongside
+        return url
+    return canonical_url(url)
+
+
+def _fallback_title(summary: str, url: str | None) -> str:
+    if summary:
+        return cut_on_word(summary, 80)
+    return url or "(untitled)"
+
+
+def _clean_line(text: str | None) -> str | None:
+    if not text:
+        return None
+    return " ".join(strip_control_chars(text).split()) or None

@@ -1,0 +1,94 @@
+"""HTML cleaning for republished content (nh3) and HTML-to-text for titles and summaries."""
+
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import urljoin, urlsplit
+
+import nh3
+
+ALLOWED_TAGS = frozenset(
+    {
+        "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "details",
+        "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i",
+        "img", "ins", "li", "mark", "ol", "p", "pre", "q", "s", "small", "span", "strong", "sub",
+        "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul",
+    }
+)  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title", "hreflang"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "abbr": {"title"},
+    "blockquote": {"cite"},
+    "q": {"cite"},
+    "del": {"cite", "datetime"},
+    "ins": {"cite", "datetime"},
+    "time": {"datetime"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "ol": {"start", "reversed"},
+}
+DROPPED_WITH_CONTENT = frozenset(
+    {"script", "style", "iframe", "object", "embed", "noscript", "template", "svg", "math"}
+)
+URL_ATTRIBUTES = frozenset({"href", "src", "cite"})
+URL_SCHEMES = frozenset({"http", "https", "mailto"})
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_BLOCK_TAG = re.compile(
+    r"<(/?(?:p|div|br|hr|li|ul|ol|dd|dt|dl|h[1-6]|tr|td|th|table|blockquote|pre|section|article"
+    r"|header|footer|figure|figcaption|time|address)\b)",
+    re.IGNORECASE,
+)
+_NUMERIC_ENTITY = re.compile(r"&(#\d{1,7}|#x[0-9a-f]{1,6}|[a-z]{2,8});", re.IGNORECASE)
+_SPACES = re.compile(r"\s+")
+
+
+def strip_control_chars(text: str) -> str:
+    """Remove characters XML cannot carry (and C1 controls, which are only ever mojibake)."""
+    return _CONTROL.sub("", text)
+
+
+def absolute_url(url: str, base_url: str | None) -> str | None:
+    """`url` resolved against `base_url`, or None unless it is http(s) or mailto."""
+    url = strip_control_chars(url).strip()
+    if not url:
+        return None
+    resolved = urljoin(base_url, url) if base_url else url
+    scheme = urlsplit(resolved).scheme.lower()
+    if scheme not in URL_SCHEMES:
+        return None
+    return resolved
+
+
+def sanitize_html(markup: str, base_url: str | None) -> str:
+    """Safe HTML: no scripts, handlers, styles, frames or javascript: URLs; links absolute."""
+
+    def resolve(tag: str, attribute: str, value: str) -> str | None:
+        if attribute in URL_ATTRIBUTES:
+            return absolute_url(value, base_url)
+        return value
+
+    cleaned = nh3.clean(
+        strip_control_chars(markup),
+        tags=set(ALLOWED_TAGS),
+        clean_content_tags=set(DROPPED_WITH_CONTENT),
+        attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+        attribute_filter=resolve,
+        url_schemes=set(URL_SCHEMES),
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+    return cleaned.strip()
+
+
+def html_to_text(markup: str) -> str:
+    """Plain text of an HTML fragment: tags dropped, entities decoded, whitespace collapsed."""
+    spaced = _BLOCK_TAG.sub(r" <\1", strip_control_chars(markup))
+    text = html.unescape(
+        nh3.clean(spaced, tags=set(), clean_content_tags=set(DROPPED_WITH_CONTENT))
+    )
+    if _NUMERIC_ENTITY.search(text):  # double-encoded, as WordPress titles often are
+        text = html.unescape(text)
+    return _SPACES.sub(" ", strip_control_chars(text)).strip()
