@@ -188,3 +188,8 @@ def test_latest_json_carries_the_same_data() -> None:
         "title": "Safeguarding news",
         "href": "https://feeds.example-partnership.org.uk/news.atom",
     }
+
+
+def test_columns_are_in_publication_order_whatever_the_input_order() -> None:
+    columns = block_columns(list(reversed(ITEMS)), SETTINGS, DEFAULT_FEEDS)
+    assert [e.title for e in columns[0].entries] == [by_id(ITEMS, i).title for i in (105, 101, 104)]

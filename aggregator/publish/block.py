@@ -17,7 +17,7 @@ from aggregator.errors import AggregatorError
 from aggregator.models import Category, StoredItem
 from aggregator.publish.common import clean, feed_url, site_url, title_of
 from aggregator.publish.jsonfeed import dump_json
-from aggregator.publish.select import as_utc
+from aggregator.publish.select import as_utc, publication_order
 
 log = logging.getLogger(__name__)
 
@@ -72,9 +72,10 @@ def block_columns(
     items: list[StoredItem], settings: Settings, feeds: tuple[FeedConfig, ...]
 ) -> list[BlockColumn]:
     """The two columns, each with at most `settings.block_items` entries, in publication order."""
+    ordered = sorted(items, key=publication_order)
     columns = []
     for column_id, heading, categories in COLUMNS:
-        chosen = [i for i in items if i.category in categories and not i.hidden]
+        chosen = [i for i in ordered if i.category in categories and not i.hidden]
         entries = tuple(block_entry(i) for i in chosen[: max(settings.block_items, 0)])
         links = tuple(_feed_links(settings, feeds, categories))
         columns.append(BlockColumn(column_id, heading, links, entries))
