@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import feedparser
@@ -200,3 +200,38 @@ def test_feed_title_and_description_come_from_config(items: list) -> None:
     assert parsed.feed.title == "Domestic Homicide Reviews"
     assert parsed.feed.subtitle == "DHRs & DARDRs"
     assert parsed.feed.id == "https://feeds.example-partnership.org.uk/dhr.atom"
+
+
+def test_entries_dated_only_by_day_get_distinct_updated_values(items: list) -> None:
+    midnight = datetime(2025, 1, 20, tzinfo=UTC)
+    same_day = [replace(item, published=midnight, updated=midnight) for item in items[:4]]
+    root = atom_root(build_atom(ALL, same_day, SETTINGS))
+    stamps = {
+        entry.findtext(f"{ATOM}id"): datetime.fromisoformat(entry.findtext(f"{ATOM}updated"))
+        for entry in root.findall(f"{ATOM}entry")
+    }
+    assert len(set(stamps.values())) == 4  # the W3C validator warns on equal atom:updated
+    assert all(midnight <= stamp <= midnight + timedelta(seconds=3) for stamp in stamps.values())
+    assert datetime.fromisoformat(root.findtext(f"{ATOM}updated")) == max(stamps.values())
+    lowest_id = min(same_day, key=lambda item: item.id)
+    assert (
+        stamps[lowest_id.public_id] == midnight
+    )  # ties broken by id: the oldest item keeps its date
+    newcomer = replace(items[4], id=10_000, published=midnight, updated=midnight)
+    again = atom_root(build_atom(ALL, [*same_day, newcomer], SETTINGS))
+    for entry in again.findall(f"{ATOM}entry"):
+        if entry.findtext(f"{ATOM}id") in stamps:  # existing entries keep their values
+            assert (
+                datetime.fromisoformat(entry.findtext(f"{ATOM}updated"))
+                == stamps[entry.findtext(f"{ATOM}id")]
+            )
+
+
+def test_atom_updated_is_never_before_published(items: list) -> None:
+    odd = replace(
+        items[0],
+        published=datetime(2025, 1, 5, tzinfo=UTC),
+        updated=datetime(2025, 1, 1, tzinfo=UTC),
+    )
+    entry = atom_root(build_atom(ALL, [odd], SETTINGS)).find(f"{ATOM}entry")
+    assert entry.findtext(f"{ATOM}updated") == entry.findtext(f"{ATOM}published")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from aggregator.config.types import FeedConfig, Settings
 from aggregator.models import StoredItem
@@ -61,3 +61,21 @@ def entry_id(item: StoredItem, settings: Settings) -> str:
 def item_tags(item: StoredItem) -> list[str]:
     """Plain tags: the category and, for reviews, the review type."""
     return [item.category] + ([item.review_type] if item.review_type else [])
+
+
+def distinct_updated(items: list[StoredItem]) -> dict[int, datetime]:
+    """Each item's Atom `updated`, nudged forward by whole seconds where two would be equal.
+
+    The W3C validator warns about entries sharing an `updated` value, which is common for items
+    dated only by day. Ties are broken in id order, so an existing entry keeps its value when a
+    newer item joins; `updated` is never earlier than `published`.
+    """
+    moments = {i.id: utc_seconds(max(as_utc(i.updated), as_utc(i.published))) for i in items}
+    taken: set[datetime] = set()
+    for item_id in sorted(moments, key=lambda key: (moments[key], key)):
+        moment = moments[item_id]
+        while moment in taken:
+            moment += timedelta(seconds=1)
+        moments[item_id] = moment
+        taken.add(moment)
+    return moments

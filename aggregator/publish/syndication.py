@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -14,6 +15,7 @@ from aggregator.models import StoredItem
 from aggregator.publish.common import (
     SITE_AUTHOR,
     clean,
+    distinct_updated,
     entry_id,
     feed_updated,
     feed_url,
@@ -29,13 +31,15 @@ LANGUAGE = "en-GB"
 
 
 def build_atom(feed: FeedConfig, items: list[StoredItem], settings: Settings) -> bytes:
+    updated = distinct_updated(items)
     generator = _generator(feed, items, settings)
+    generator.updated(max(updated.values(), default=feed_updated(items)))
     generator.link(href=feed_url(settings, feed, ".atom"), rel="self", type="application/atom+xml")
     generator.link(href=site_url(settings) + "/", rel="alternate", type="text/html")
     if settings.websub_hub:
         generator.link(href=settings.websub_hub, rel="hub")
     for item in reversed(items):  # feedgen prepends each new entry
-        _atom_entry(generator.add_entry(), item, settings)
+        _atom_entry(generator.add_entry(), item, updated[item.id], settings)
     data: bytes = generator.atom_str(pretty=True, encoding="UTF-8")
     return data
 
@@ -70,10 +74,10 @@ def _generator(feed: FeedConfig, items: list[StoredItem], settings: Settings) ->
     return generator
 
 
-def _atom_entry(entry: Any, item: StoredItem, settings: Settings) -> None:
+def _atom_entry(entry: Any, item: StoredItem, updated: datetime, settings: Settings) -> None:
     entry.id(entry_id(item, settings))
     entry.title(title_of(item))
-    entry.updated(utc_seconds(item.updated))
+    entry.updated(updated)
     entry.published(utc_seconds(item.published))
     if item.author and clean(item.author).strip():
         entry.author({"name": clean(item.author).strip()})
