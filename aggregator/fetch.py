@@ -132,7 +132,6 @@ def new_session() -> requests.Session:
     adapter = GuardedAdapter(pool_connections=POOL_SIZE, pool_maxsize=POOL_SIZE, max_retries=0)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
-    session.max_redirects = 0
     return session
 
 
