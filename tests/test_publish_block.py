@@ -193,3 +193,18 @@ def test_latest_json_carries_the_same_data() -> None:
 def test_columns_are_in_publication_order_whatever_the_input_order() -> None:
     columns = block_columns(list(reversed(ITEMS)), SETTINGS, DEFAULT_FEEDS)
     assert [e.title for e in columns[0].entries] == [by_id(ITEMS, i).title for i in (105, 101, 104)]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        " JavaScript:alert(1)",
+        "data:text/html,<script>x</script>",
+        "/relative",
+    ],
+)
+def test_only_web_links_are_linked(url: str) -> None:
+    markup = fragment(items=[replace(by_id(ITEMS, 104), url=url)])
+    assert parsed(markup).find(".//article//h3/a") is None
+    assert "alert" not in markup and "data:" not in markup

@@ -4,6 +4,7 @@ that can be checked locally."""
 from __future__ import annotations
 
 import html
+import json
 import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -11,10 +12,12 @@ from email.utils import parsedate_to_datetime
 
 import feedparser
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from aggregator.config.types import DEFAULT_FEEDS, FeedConfig, Settings
-from aggregator.publish import build_atom, build_rss, select_items
+from aggregator.publish import build_atom, build_json_feed, build_rss, select_items
 from tests.fixtures.publish.support import NOW, by_id, load_items
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -235,3 +238,24 @@ def test_atom_updated_is_never_before_published(items: list) -> None:
     )
     entry = atom_root(build_atom(ALL, [odd], SETTINGS)).find(f"{ATOM}entry")
     assert entry.findtext(f"{ATOM}updated") == entry.findtext(f"{ATOM}published")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    title=st.text(max_size=40),
+    summary=st.text(max_size=80),
+    content=st.one_of(st.none(), st.text(max_size=80)),
+    author=st.one_of(st.none(), st.text(max_size=20)),
+    url=st.one_of(st.none(), st.just("https://example.org/a?b=1&c=]]>")),
+)
+def test_any_text_gives_well_formed_feeds(
+    title: str, summary: str, content: str | None, author: str | None, url: str | None
+) -> None:
+    item = replace(
+        load_items()[0], title=title, summary=summary, content_html=content, author=author, url=url
+    )
+    for build in (build_atom, build_rss):
+        data = build(ALL, [item], SETTINGS)
+        atom_root(data)  # well-formed XML, whatever the input
+        assert feedparser.parse(data).bozo == 0
+    assert json.loads(build_json_feed(ALL, [item], SETTINGS))["items"][0]["content_text"]

@@ -86,7 +86,7 @@ def block_entry(item: StoredItem) -> BlockEntry:
     shown = display_date(item)
     return BlockEntry(
         title=title_of(item),
-        url=clean(item.url) or None,
+        url=web_link(item.url),
         summary=truncate_summary(clean(item.summary)),
         date=shown.isoformat(),
         month=MONTHS[shown.month - 1],
@@ -94,6 +94,12 @@ def block_entry(item: StoredItem) -> BlockEntry:
         category=item.category,
         review_type=item.review_type,
     )
+
+
+def web_link(url: str | None) -> str | None:
+    """Only http(s) links are offered: a `javascript:` URL would run in the embedding page."""
+    url = clean(url).strip()
+    return url if url.lower().startswith(("https://", "http://")) else None
 
 
 def display_date(item: StoredItem) -> date:
