@@ -19,9 +19,8 @@ SUMMARY_LENGTH = 500
 _GOVUK_TIMESTAMPED_ID = re.compile(r"^https?://(www\.)?gov\.uk/[^#\s]*#\S+$", re.IGNORECASE)
 _WORDPRESS_TAILS = (
     re.compile(r"\s*The post\b.{1,400}?\bappeared first on\b.{1,200}?\.?\s*$", re.IGNORECASE),
-    re.compile(
-        r"\s*(Continue reading|Read more|Read the full story)\b.{0,200}?(→|»|…|\.\.\.)?\s*$"
-    ),
+    re.compile(r"\s*Continue reading\b(.{0,200}?(→|»|…|\.\.\.))?\s*$"),
+    re.compile(r"\s*Read (more|the full story)\s*(→|»|…|\.\.\.)?\s*$", re.IGNORECASE),
     re.compile(r"\s*\[\s*(…|&#8230;|&hellip;|\.\.\.)\s*\]\s*$"),
     re.compile(r"\s*(…|&#8230;|&hellip;)\s*$"),
 )

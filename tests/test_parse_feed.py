@@ -1,4 +1,4 @@
-"""The feed parser on real-world shapes: each fixture's `.expected.json` says what it must parse to."""
+"""The feed parser on real-world shapes: each fixture's `.expected.json` says what it parses to."""
 
 from __future__ import annotations
 
@@ -109,7 +109,8 @@ def generated_feed(count: int) -> bytes:
         f"<description>&lt;p&gt;Summary {n}&lt;/p&gt;</description></item>"
         for n in range(count)
     )
-    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Big</title>{entries}</channel></rss>'.encode()
+    channel = f"<channel><title>Big</title>{entries}</channel>"
+    return f'<?xml version="1.0"?><rss version="2.0">{channel}</rss>'.encode()
 
 
 def test_a_feed_of_1500_entries() -> None:
