@@ -259,3 +259,11 @@ def test_any_text_gives_well_formed_feeds(
         atom_root(data)  # well-formed XML, whatever the input
         assert feedparser.parse(data).bozo == 0
     assert json.loads(build_json_feed(ALL, [item], SETTINGS))["items"][0]["content_text"]
+
+
+def test_bare_public_id_becomes_an_iri(items: list) -> None:
+    bare = replace(items[0], public_id="legacy id/42")
+    entry = atom_root(build_atom(ALL, [bare], SETTINGS)).find(f"{ATOM}entry")
+    assert entry.findtext(f"{ATOM}id") == (
+        "https://feeds.example-partnership.org.uk/items/legacy%20id%2F42"
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 
 from aggregator.config.types import FeedConfig, Settings
 from aggregator.models import StoredItem
@@ -55,7 +56,7 @@ def entry_id(item: StoredItem, settings: Settings) -> str:
     public_id = clean(item.public_id).strip()
     if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", public_id):
         return public_id
-    return f"{site_url(settings)}/items/{public_id or item.id}"
+    return f"{site_url(settings)}/items/{quote(public_id or str(item.id), safe='')}"
 
 
 def item_tags(item: StoredItem) -> list[str]:
