@@ -13,12 +13,12 @@ import ipaddress
 import socket
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -40,6 +40,7 @@ REDIRECTS = frozenset({301, 302, 303, 307, 308})
 PERMANENT = frozenset({301, 308})
 CHUNK = 16 * 1024
 POOL_SIZE = 32
+T = TypeVar("T")
 
 _allow_private: ContextVar[bool] = ContextVar("allow_private", default=False)
 
@@ -194,7 +195,7 @@ def fetch(
 ) -> FetchResult:
     """GET `url`, judged: FetchResult for 200/304, FetchError (or SourceGone) otherwise."""
     started = time.monotonic()
-    request = build_request(url, state, policy)
+    request = _prepared(lambda: build_request(url, state, policy), url)
     hops = _Hops(url, {url})
     with _guard(policy):
         while True:
@@ -205,6 +206,13 @@ def fetch(
             request = _next_hop(request, response, hops, policy)
     with response:
         return _result(source_id, response, state, policy, started, hops.permanent)
+
+
+def _prepared(prepare: Callable[[], T], url: str) -> T:
+    try:
+        return prepare()
+    except (requests.RequestException, ValueError) as exc:
+        raise FetchError(f"invalid URL {url!r}: {_short(exc)}") from exc
 
 
 def _send(
@@ -242,7 +250,7 @@ def _next_hop(
         hops.permanent = target
     hops.url = target
     following = request.copy()
-    following.prepare_url(target, None)
+    _prepared(lambda: following.prepare_url(target, None), target)
     if urlsplit(target).netloc != urlsplit(request.url or "").netloc:
         following.headers.pop("Authorization", None)
         following.headers.pop("Cookie", None)

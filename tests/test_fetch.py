@@ -355,6 +355,12 @@ def test_connection_refused_is_reported() -> None:
         get("http://127.0.0.1:9/feed")
 
 
+@pytest.mark.parametrize("url", ["not a url", "ftp://board.example.org/feed", "http://"])
+def test_invalid_urls_are_fetch_errors(url: str) -> None:
+    with pytest.raises(FetchError):
+        get(url)
+
+
 def test_unresolvable_host_is_reported() -> None:
     with pytest.raises(FetchError, match=r"DNS lookup failed for no-such-host\.invalid"):
         get("http://no-such-host.invalid/feed")

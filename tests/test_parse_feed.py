@@ -85,6 +85,24 @@ def test_all_dates_are_aware_utc() -> None:
     assert all(i.updated is not None and i.updated.utcoffset() == timedelta(0) for i in items)
 
 
+@pytest.mark.parametrize(
+    "content_type", ["application/rss+xml; charset=utf-8", "text/xml", "application/xml", None]
+)
+def test_windows_1252_without_declaration_is_not_mojibake(content_type: str | None) -> None:
+    body = (FIXTURES / "windows1252_served_as_utf8.xml").read_bytes()
+    body = body.replace(b' encoding="windows-1252"', b"")
+    (item,) = parse(fetched(body, content_type, "https://x.org/f"), SOURCE).items
+    assert item.title == "Domestic Homicide Review – “Jane”: the family’s statement"
+
+
+@pytest.mark.parametrize("content_type", ["text/xml", "text/html", None])
+def test_utf8_without_charset_is_read_as_utf8(content_type: str | None) -> None:
+    body = (FIXTURES / "utf8_no_charset.xml").read_bytes()
+    (item,) = parse(fetched(body, content_type, "https://x.org/f"), SOURCE).items
+    assert item.title == "Working Together 2023 – what’s changed"
+    assert item.summary_html == "A briefing for practitioners — résumé of the changes."
+
+
 def test_wordpress_keeps_excerpt_and_full_content_apart() -> None:
     body = (FIXTURES / "wordpress_rss2.xml").read_bytes()
     item = parse(fetched(body, "application/rss+xml", "https://x.org/feed/"), SOURCE).items[0]

@@ -55,9 +55,12 @@ def parse(result: FetchResult, source: SourceConfig) -> ParseResult:
 
 def _headers(result: FetchResult) -> dict[str, str]:
     headers = {"content-location": result.url}
-    # Without a charset, text/xml would mean us-ascii (RFC 3023): let the document speak instead.
-    if result.content_type and result.charset:
-        headers["content-type"] = f"{result.content_type}; charset={result.charset}"
+    media = result.content_type
+    if result.charset:
+        headers["content-type"] = f"{media or 'application/xml'}; charset={result.charset}"
+    elif media:
+        # Without a charset, text/* would mean us-ascii (RFC 3023): let the document speak.
+        headers["content-type"] = "application/xml" if media.startswith("text/") else media
     return headers
 
 
