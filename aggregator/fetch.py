@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -22,6 +23,7 @@ from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3.response
 from requests.adapters import HTTPAdapter
 from urllib3 import HTTPConnectionPool, HTTPSConnectionPool, PoolManager
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -43,6 +45,7 @@ POOL_SIZE = 32
 T = TypeVar("T")
 
 _allow_private: ContextVar[bool] = ContextVar("allow_private", default=False)
+_watchdog: ContextVar[_Watchdog | None] = ContextVar("watchdog", default=None)
 
 
 class RefusedAddress(FetchError):
@@ -96,11 +99,62 @@ def _check_peer(sock: socket.socket, host: str) -> None:
         raise RefusedAddress(f"refused: {host} resolves to private address {peer}")
 
 
+class _Watchdog:
+    """Shuts down the sockets of one fetch when its deadline passes, so a blocked read returns."""
+
+    def __init__(self, seconds: float) -> None:
+        self.fired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+
+    def watch(self, sock: socket.socket | None) -> None:
+        if sock is None:
+            return
+        with self._lock:
+            self._sockets.append(sock)
+            fired = self.fired
+        if fired:
+            _shut(sock)
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shut(sock)
+
+    def __enter__(self) -> _Watchdog:
+        self._token = _watchdog.set(self)
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._timer.cancel()
+        _watchdog.reset(self._token)
+
+
+def _shut(sock: socket.socket) -> None:
+    with suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+def _watch(sock: socket.socket | None) -> None:
+    watchdog = _watchdog.get()
+    if watchdog is not None:
+        watchdog.watch(sock)
+
+
 class _GuardedHTTPConnection(HTTPConnection):
     def _new_conn(self) -> socket.socket:
         sock = super()._new_conn()
         _check_peer(sock, self.host)
         return sock
+
+    def getresponse(self) -> urllib3.response.HTTPResponse:  # type: ignore[override]
+        _watch(self.sock)  # new or reused, this socket now waits on the server
+        return super().getresponse()
 
 
 class _GuardedHTTPSConnection(HTTPSConnection):
@@ -108,6 +162,10 @@ class _GuardedHTTPSConnection(HTTPSConnection):
         sock = super()._new_conn()
         _check_peer(sock, self.host)
         return sock
+
+    def getresponse(self) -> urllib3.response.HTTPResponse:  # type: ignore[override]
+        _watch(self.sock)
+        return super().getresponse()
 
 
 class _GuardedHTTPPool(HTTPConnectionPool):
@@ -197,15 +255,24 @@ def fetch(
     started = time.monotonic()
     request = _prepared(lambda: build_request(url, state, policy), url)
     hops = _Hops(url, {url})
-    with _guard(policy):
-        while True:
-            response = _send(session, request, policy, started)
-            if response.status_code not in REDIRECTS or "location" not in response.headers:
-                break
-            response.close()
-            request = _next_hop(request, response, hops, policy)
-    with response:
-        return _result(source_id, response, state, policy, started, hops.permanent)
+    with _guard(policy), _Watchdog(policy.deadline) as watchdog:
+        try:
+            while True:
+                response = _send(session, request, policy, started)
+                if response.status_code not in REDIRECTS or "location" not in response.headers:
+                    break
+                response.close()
+                request = _next_hop(request, response, hops, policy)
+            with response:
+                return _result(source_id, response, state, policy, started, hops.permanent)
+        except FetchError as exc:
+            if watchdog.fired and not isinstance(exc, RefusedAddress):
+                raise FetchError(_deadline_message(policy)) from exc
+            raise
+
+
+def _deadline_message(policy: FetchPolicy) -> str:
+    return f"timed out: the whole fetch took over {policy.deadline:g}s"
 
 
 def _prepared(prepare: Callable[[], T], url: str) -> T:
@@ -323,7 +390,7 @@ def _raw_pieces(
     raw = response.raw
     while True:
         if time.monotonic() - started > policy.deadline:
-            raise FetchError(f"timed out: the whole fetch took over {policy.deadline:g}s")
+            raise FetchError(_deadline_message(policy))
         try:
             piece = raw.read1(CHUNK, decode_content=False)
         except Exception as exc:  # urllib3 and socket errors while streaming

@@ -340,6 +340,21 @@ def test_deadline_cuts_off_a_drip(serve: Callable[[Handler], str]) -> None:
     assert time.monotonic() - started < 2.5
 
 
+def test_deadline_cuts_off_dripping_headers(serve: Callable[[Handler], str]) -> None:
+    def drip_headers(handler: BaseHTTPRequestHandler) -> None:
+        handler.wfile.write(b"HTTP/1.1 200 OK\r\n")
+        for n in range(100):
+            handler.wfile.write(f"X-Drip-{n}: 1\r\n".encode())
+            handler.wfile.flush()
+            time.sleep(0.1)
+
+    policy = FetchPolicy(allow_private_networks=True, deadline=1.0, timeout=(1.0, 5.0))
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="timed out: the whole fetch took over 1s"):
+        get(serve(drip_headers), policy=policy)
+    assert time.monotonic() - started < 2.5
+
+
 def test_read_timeout_is_reported(serve: Callable[[Handler], str]) -> None:
     def stall(handler: BaseHTTPRequestHandler) -> None:
         time.sleep(1.5)
