@@ -25,18 +25,32 @@ Handler = Callable[[argparse.Namespace], int]
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="aggregator", description=__doc__)
     env = os.environ.get
-    parser.add_argument("--sources", default=env("AGGREGATOR_SOURCES", "sources.toml"),
-                        help="sources file (env AGGREGATOR_SOURCES; default sources.toml)")
-    parser.add_argument("--db", default=env("AGGREGATOR_DB", "sqlite:///db/aggregator.sqlite"),
-                        help="SQLAlchemy database URL (env AGGREGATOR_DB)")
-    parser.add_argument("--feeds-dir", default=env("AGGREGATOR_FEEDS_DIR", "feeds"),
-                        help="where outputs are written (env AGGREGATOR_FEEDS_DIR; default feeds)")
+    parser.add_argument(
+        "--sources",
+        default=env("AGGREGATOR_SOURCES", "sources.toml"),
+        help="sources file (env AGGREGATOR_SOURCES; default sources.toml)",
+    )
+    parser.add_argument(
+        "--db",
+        default=env("AGGREGATOR_DB", "sqlite:///db/aggregator.sqlite"),
+        help="SQLAlchemy database URL (env AGGREGATOR_DB)",
+    )
+    parser.add_argument(
+        "--feeds-dir",
+        default=env("AGGREGATOR_FEEDS_DIR", "feeds"),
+        help="where outputs are written (env AGGREGATOR_FEEDS_DIR; default feeds)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     poll = commands.add_parser("poll", help="poll sources once now, store what is new")
-    poll.add_argument("--source", action="append", default=[], metavar="ID",
-                      help="poll only this source (repeatable)")
+    poll.add_argument(
+        "--source",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="poll only this source (repeatable)",
+    )
     poll.set_defaults(handler=cmd_poll)
     commands.add_parser("publish", help="regenerate every output").set_defaults(handler=cmd_publish)
     run = commands.add_parser("run", help="scheduler + publishing + web server")
@@ -99,8 +113,10 @@ def cmd_poll(args: argparse.Namespace) -> int:
 def report_outcomes(outcomes: Sequence[PollOutcome]) -> None:
     for outcome in sorted(outcomes, key=lambda o: o.source_id):
         if outcome.ok:
-            state = "not modified" if outcome.not_modified else (
-                f"{outcome.new} new, {outcome.updated} updated, {outcome.merged} merged"
+            state = (
+                "not modified"
+                if outcome.not_modified
+                else (f"{outcome.new} new, {outcome.updated} updated, {outcome.merged} merged")
             )
             print(f"{outcome.source_id}: {state}")
         else:

@@ -27,7 +27,9 @@ def _register_sources(parser: argparse.ArgumentParser) -> None:
     add.add_argument("--name", help="source name (default: the feed's title)")
     add.add_argument("--category", choices=CATEGORIES)
     add.set_defaults(handler=_lazy("aggregator.cli_sources", "cmd_add"))
-    preview = sub.add_parser("preview", help="fetch one source and print its items, storing nothing")
+    preview = sub.add_parser(
+        "preview", help="fetch one source and print its items, storing nothing"
+    )
     preview.add_argument("id")
     preview.set_defaults(handler=_lazy("aggregator.cli_sources", "cmd_preview"))
     opml = sub.add_parser("import-opml", help="add every feed of an OPML file as a source")

@@ -72,8 +72,8 @@ def _append(path: str, fields: dict[str, object]) -> int:
 
 def cmd_preview(args: argparse.Namespace) -> int:
     from aggregator.pipeline import poll_one
-    from aggregator.poll import utcnow
     from aggregator.politeness import HostLimiter
+    from aggregator.poll import utcnow
 
     config = load_or_report(args)
     if config is None:
@@ -82,7 +82,11 @@ def cmd_preview(args: argparse.Namespace) -> int:
     if source is None:
         return fail(f"unknown source id: {args.id}")
     fetched = poll_one(
-        source, SourceState(source.id), config, session=new_session(), limiter=HostLimiter(),
+        source,
+        SourceState(source.id),
+        config,
+        session=new_session(),
+        limiter=HostLimiter(),
         now=utcnow(),
     )
     if not fetched.ok:
@@ -108,8 +112,12 @@ def cmd_import_opml(args: argparse.Namespace) -> int:
     for title, xml_url, _html_url in parse_opml(Path(args.file).read_bytes()):
         if xml_url in known_urls:
             continue
-        fields: dict[str, object] = {"id": slug_for(xml_url, taken), "name": title or xml_url,
-                                     "type": "feed", "url": xml_url}
+        fields: dict[str, object] = {
+            "id": slug_for(xml_url, taken),
+            "name": title or xml_url,
+            "type": "feed",
+            "url": xml_url,
+        }
         if args.category:
             fields["category"] = args.category
         if _append(args.sources, fields) != EXIT_OK:

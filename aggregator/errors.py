@@ -28,7 +28,9 @@ class ConfigErrors(AggregatorError):
 class FetchError(AggregatorError):
     """A source could not be fetched (network, HTTP status, size cap, refused address)."""
 
-    def __init__(self, message: str, *, status: int | None = None, retry_after: float | None = None):
+    def __init__(
+        self, message: str, *, status: int | None = None, retry_after: float | None = None
+    ):
         super().__init__(message)
         self.status = status
         self.retry_after = retry_after

@@ -59,7 +59,9 @@ def classifier_for(config: Config, source: SourceConfig) -> Callable[..., Classi
     return partial(classify, hint=source.category, rules=rules)
 
 
-def to_items(result: FetchResult, source: SourceConfig, config: Config, now: datetime) -> list[Item]:
+def to_items(
+    result: FetchResult, source: SourceConfig, config: Config, now: datetime
+) -> list[Item]:
     parsed = parser_for(source.type)(result, source).items
     keys = source_keys(parsed, source)
     classify_item = classifier_for(config, source)

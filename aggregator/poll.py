@@ -51,7 +51,8 @@ class Poller:
         return [
             source
             for source in self.config.sources
-            if source.enabled and schedule.is_due(states.get(source.id, SourceState(source.id)), now)
+            if source.enabled
+            and schedule.is_due(states.get(source.id, SourceState(source.id)), now)
         ]
 
     def poll(self, sources: Sequence[SourceConfig]) -> list[PollOutcome]:
@@ -94,7 +95,9 @@ class Poller:
             )
             log.info("poll failed source=%s error=%s", source.id, error)
             return PollOutcome(source.id, ok=False, error=error, elapsed=fetched.elapsed)
-        counts = ingest(self.storage, fetched.items, now=now, source_rank=source_ranker(self.config))
+        counts = ingest(
+            self.storage, fetched.items, now=now, source_rank=source_ranker(self.config)
+        )
         self.storage.save_source_state(self._success_state(source, state, fetched, now, interval))
         log.info(
             "poll ok source=%s new=%d updated=%d merged=%d elapsed=%.3f",
@@ -115,7 +118,9 @@ class Poller:
         interval: float,
     ) -> SourceState:
         result = fetched.result
-        parsed_something = bool(fetched.items) or not (fetched.unchanged_body or _not_modified(fetched))
+        parsed_something = bool(fetched.items) or not (
+            fetched.unchanged_body or _not_modified(fetched)
+        )
         return schedule.after_success(
             state,
             now=now,

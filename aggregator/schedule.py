@@ -28,7 +28,7 @@ def success_delay(interval: float, server_hint: float | None) -> float:
 
 def failure_delay(interval: float, error_count: int, retry_after: float | None) -> float:
     """Capped exponential backoff; Retry-After wins when it asks for longer, within the cap."""
-    backoff = min(interval * (2 ** max(error_count - 1, 0)), BACKOFF_CAP)
+    backoff: float = min(interval * 2.0 ** max(error_count - 1, 0), BACKOFF_CAP)
     if retry_after is not None:
         backoff = max(backoff, min(max(retry_after, MIN_INTERVAL), BACKOFF_CAP))
     return max(backoff, min(interval, MIN_INTERVAL))

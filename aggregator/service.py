@@ -31,8 +31,8 @@ def publish(storage: Storage, config: Config, feeds_dir: Path, now: datetime) ->
     changed = publish_all(storage, config, feeds_dir, now=now)
     hub = config.settings.websub_hub
     if hub and changed:
-        from aggregator.publish import ping_websub
         from aggregator.fetch import new_session
+        from aggregator.publish import ping_websub
 
         site = config.settings.site_url.rstrip("/")
         urls = [f"{site}/{path.name}" for path in changed if path.suffix in (".atom", ".rss")]
@@ -88,17 +88,35 @@ class Service:
         self.feeds_dir.mkdir(parents=True, exist_ok=True)
         self.publish()
         scheduler = BackgroundScheduler(timezone="UTC")
-        scheduler.add_job(self.tick, "interval", seconds=TICK_SECONDS, next_run_time=utcnow(),
-                          max_instances=1, coalesce=True, id="poll")
-        scheduler.add_job(self.watcher.check_now, "interval", seconds=CONFIG_CHECK_SECONDS,
-                          max_instances=1, coalesce=True, id="config")
+        scheduler.add_job(
+            self.tick,
+            "interval",
+            seconds=TICK_SECONDS,
+            next_run_time=utcnow(),
+            max_instances=1,
+            coalesce=True,
+            id="poll",
+        )
+        scheduler.add_job(
+            self.watcher.check_now,
+            "interval",
+            seconds=CONFIG_CHECK_SECONDS,
+            max_instances=1,
+            coalesce=True,
+            id="config",
+        )
         server = make_server(create_app(self.feeds_dir), self.host, self.port)
         web = threading.Thread(target=server.run, name="web", daemon=True)
         self._install_signal_handlers()
         scheduler.start()
         web.start()
-        log.info("serving http://%s:%d/ feeds_dir=%s db=%s", self.host, self.port, self.feeds_dir,
-                 self.db_url)
+        log.info(
+            "serving http://%s:%d/ feeds_dir=%s db=%s",
+            self.host,
+            self.port,
+            self.feeds_dir,
+            self.db_url,
+        )
         try:
             self._stop.wait()
         finally:

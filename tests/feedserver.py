@@ -97,5 +97,3 @@ def respond(handler: BaseHTTPRequestHandler, document: tuple[bytes, str] | None)
     handler.end_headers()
     handler.wfile.write(body)
     return 200
-
-

@@ -1,4 +1,4 @@
-"""End to end through the CLI: a real HTTP server on 127.0.0.1, a real SQLite store, real outputs."""
+"""End to end through the CLI: a real HTTP server on 127.0.0.1, a real SQLite store, outputs."""
 
 from __future__ import annotations
 
@@ -27,19 +27,19 @@ per_host_delay = "0s"
 [[source]]
 id = "northshire-sab"
 name = "Northshire SAB"
-url = "{server.url('/board-a/feed/')}"
+url = "{server.url("/board-a/feed/")}"
 category = "reviews"
 
 [[source]]
 id = "southvale"
 name = "Southvale Safeguarding Partnership"
-url = "{server.url('/board-b/feed/')}"
+url = "{server.url("/board-b/feed/")}"
 category = "news"
 
 [[source]]
 id = "govuk-cspr"
 name = "GOV.UK: child safeguarding practice reviews"
-url = "{server.url('/search/all.atom')}"
+url = "{server.url("/search/all.atom")}"
 category = "reviews"
 {extra}
 """
@@ -130,7 +130,7 @@ def test_failing_source_is_reported_and_others_still_polled(
 [[source]]
 id = "broken-board"
 name = "Broken"
-url = "{server.url('/missing/feed/')}"
+url = "{server.url("/missing/feed/")}"
 """
     (workdir / "sources.toml").write_text(sources_toml(server, extra))
     assert cli(workdir, "poll") == 0

@@ -9,7 +9,7 @@ from aggregator.models import Category, IdentityPolicy, ReviewType, SourceType
 
 @dataclass(frozen=True)
 class KeywordRule:
-    """`[[rule]]` (global) or `[[source.rule]]`: a regex over title/summary/url that sets what an item is."""
+    """`[[rule]]` or `[[source.rule]]`: a regex over title/summary/url that sets what an item is."""
 
     pattern: str  # Python regex, matched case-insensitively
     category: Category | None = None
