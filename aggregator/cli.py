@@ -169,14 +169,22 @@ def cmd_sources_check(args: argparse.Namespace) -> int:
     return EXIT_PROBLEMS if problems else EXIT_OK
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    quiet = args.command in ("poll", "publish", "sources", "items")
+def configure_logging(command: str, *, verbose: bool) -> None:
+    """INFO for the service; one-shot commands report their own outcome, so only errors."""
+    quiet = command in ("poll", "publish", "sources", "items")
+    level = logging.DEBUG if verbose else (logging.ERROR if quiet else logging.INFO)
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else (logging.WARNING if quiet else logging.INFO),
+        level=level,
         format="%(asctime)s level=%(levelname)s logger=%(name)s %(message)s",
         stream=sys.stderr,
     )
+    for noisy in ("apscheduler", "alembic"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    configure_logging(args.command, verbose=args.verbose)
     handler: Handler = args.handler
     try:
         return handler(args)

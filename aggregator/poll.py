@@ -93,7 +93,7 @@ class Poller:
                     gone=fetched.gone,
                 )
             )
-            log.info("poll failed source=%s error=%s", source.id, error)
+            log.warning("poll failed source=%s error=%s", source.id, error)
             return PollOutcome(source.id, ok=False, error=error, elapsed=fetched.elapsed)
         counts = ingest(
             self.storage, fetched.items, now=now, source_rank=source_ranker(self.config)
