@@ -90,6 +90,9 @@ class Item:
     source_categories: tuple[str, ...] = ()
     event_date: date | None = None
     content_hash: str = ""  # hash of what subscribers see; changes mean a real update
+    # published came from the time of polling (no date given, or a future one clamped): the
+    # store keeps the date of the first sighting instead of moving it on every poll
+    provisional_date: bool = False
 
 
 @dataclass(frozen=True)

@@ -118,19 +118,21 @@ def normalise(
     first_seen: datetime,
     now: datetime,
     classify: Classifier,
+    tracking_params: Sequence[str] = (),
 ) -> Item:
     url = _resolved_link(parsed)
     summary = plain_summary(parsed.summary_html or parsed.content_html or "")
     title = plain_title(parsed.title) or _fallback_title(summary, url)
     content = sanitize_html(parsed.content_html, parsed.base_url) if parsed.content_html else None
     published, updated = item_dates(parsed, first_seen=first_seen, now=now)
+    stable_date = source_date(parsed)
     verdict = classify(title, summary, url, parsed.categories)
     return Item(
         source_id=source.id,
         source_key=source_key,
         title=title,
         url=url,
-        canonical_url=_canonical(url),
+        canonical_url=_canonical(url, tracking_params),
         summary=summary,
         content_html=content or None,
         published=published,
@@ -140,7 +142,8 @@ def normalise(
         author=_clean_line(parsed.author),
         source_categories=parsed.categories,
         event_date=parsed.event_date,
-        content_hash=content_hash(title, url, summary, content, published),
+        content_hash=content_hash(title, url, summary, content, stable_date),
+        provisional_date=stable_date is None or stable_date > _utc(now),
     )
 
 
@@ -185,10 +188,19 @@ def item_dates(
     return published, max(updated, published)
 
 
+def source_date(parsed: ParsedItem) -> datetime | None:
+    """The date the source itself gave (UTC), unclamped; None when it gave none."""
+    given = parsed.published or parsed.updated
+    return _utc(given) if given else None
+
+
 def content_hash(
-    title: str, url: str | None, summary: str, content: str | None, published: datetime
+    title: str, url: str | None, summary: str, content: str | None, published: datetime | None
 ) -> str:
-    fields = (title, url or "", summary, content or "", published.isoformat())
+    """What subscribers see, with the source's own date only: a date taken from the time of
+    polling (missing, or clamped from the future) must not make every re-poll an update."""
+    stamp = published.isoformat() if published else ""
+    fields = (title, url or "", summary, content or "", stamp)
     return hashlib.sha256("|".join(fields).encode()).hexdigest()
 
 
@@ -198,14 +210,12 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _canonical(url: str | None) -> str | None:
+def _canonical(url: str | None, tracking_params: Sequence[str] = ()) -> str | None:
     if url is None:
         return None
-    try:
-        from aggregator.canonical import canonical_url
-    except ImportError:  # pragma: no cover - canonical.py is written alongside
-        return url
-    return canonical_url(url)
+    from aggregator.canonical import canonical_url
+
+    return canonical_url(url, tracking_params)
 
 
 def _fallback_title(summary: str, url: str | None) -> str:

@@ -66,7 +66,15 @@ def to_items(
     keys = source_keys(parsed, source)
     classify_item = classifier_for(config, source)
     return [
-        normalise(entry, source, key, first_seen=now, now=now, classify=classify_item)
+        normalise(
+            entry,
+            source,
+            key,
+            first_seen=now,
+            now=now,
+            classify=classify_item,
+            tracking_params=config.settings.tracking_params,
+        )
         for entry, key in zip(parsed, keys, strict=True)
     ]
 

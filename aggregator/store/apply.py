@@ -161,6 +161,9 @@ def update_sighting(
     if not content_changed(sighting, values):
         return None
     del values["lookup_keys"]
+    if item.provisional_date:  # the date is "when first seen": that was the first poll
+        values["published"] = sighting.published
+        values["updated"] = max(item.updated, sighting.published)
     for name, value in values.items():
         setattr(sighting, name, value)
     owner = session.get(ItemRow, sighting.item_id)
