@@ -1,6 +1,6 @@
 """Configuration: sources.toml read into frozen dataclasses, validated, watched and edited."""
 
-from aggregator.config.edit import append_source, update_source
+from aggregator.config.edit import append_source, source_appended, source_updated, update_source
 from aggregator.config.load import check_config, load_config, parse_config, parse_duration
 from aggregator.config.types import (
     DEFAULT_FEEDS,
@@ -27,5 +27,7 @@ __all__ = [
     "load_config",
     "parse_config",
     "parse_duration",
+    "source_appended",
+    "source_updated",
     "update_source",
 ]

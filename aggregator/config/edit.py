@@ -28,10 +28,7 @@ def append_source(path: str | os.PathLike[str], fields: Mapping[str, object]) ->
     """Add a `[[source]]` after the last one (or at the end), leaving every other byte as is."""
     name = os.fspath(path)
     with _write_lock:
-        text = read_config_text(name)
-        newline = "\r\n" if "\r\n" in text else "\n"
-        block = tomlkit.dumps({"source": [_plain(fields)]}).replace("\n", newline)
-        _validate_and_write(name, _insert_source_block(text, block, newline))
+        _validate_and_write(name, source_appended(read_config_text(name), fields))
 
 
 def update_source(
@@ -40,13 +37,27 @@ def update_source(
     """Set keys of the source `source_id` (a None value removes the key), keeping the rest."""
     name = os.fspath(path)
     with _write_lock:
-        document = tomlkit.parse(read_config_text(name))
-        table = _find_source(document, source_id)
-        if table is None:
-            raise ConfigErrors([ConfigError(name, 0, f'no source has the id "{source_id}"')])
-        for key, value in fields.items():
-            _assign(table, key, value)
-        _validate_and_write(name, tomlkit.dumps(document))
+        _validate_and_write(name, source_updated(read_config_text(name), name, source_id, fields))
+
+
+def source_appended(text: str, fields: Mapping[str, object]) -> str:
+    """The text of a sources file with a `[[source]]` added (not validated: see parse_config)."""
+    newline = "\r\n" if "\r\n" in text else "\n"
+    block = tomlkit.dumps({"source": [_plain(fields)]}).replace("\n", newline)
+    return _insert_source_block(text, block, newline)
+
+
+def source_updated(
+    text: str, path: str, source_id: str, fields: Mapping[str, object | None]
+) -> str:
+    """The text with keys of source `source_id` set (not validated); ConfigErrors if no such id."""
+    document = tomlkit.parse(text)
+    table = _find_source(document, source_id)
+    if table is None:
+        raise ConfigErrors([ConfigError(path, 0, f'no source has the id "{source_id}"')])
+    for key, value in fields.items():
+        _assign(table, key, value)
+    return tomlkit.dumps(document)
 
 
 def _insert_source_block(text: str, block: str, newline: str) -> str:
