@@ -58,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=cmd_run)
     serve = commands.add_parser("serve", help="only the web server for the feeds directory")
     _add_listen_options(serve)
+    serve.add_argument(
+        "--from-db", action="store_true", help="serve the documents published into the database"
+    )
     serve.set_defaults(handler=cmd_serve)
 
     from aggregator import cli_admin
@@ -154,9 +157,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from aggregator.web.server import serve
 
     feeds_dir = Path(args.feeds_dir)
+    if getattr(args, "from_db", False):
+        return serve_from_db(args)
     feeds_dir.mkdir(parents=True, exist_ok=True)
     print(f"serving {feeds_dir} on http://{args.host}:{args.port}/", file=sys.stderr)
     serve(create_app(feeds_dir), args.host, args.port)
+    return EXIT_OK
+
+
+def serve_from_db(args: argparse.Namespace) -> int:
+    """A web node: every node serving one database answers with the same bytes and ETag."""
+    from aggregator.web import create_app
+    from aggregator.web.dbsource import DatabaseSource
+    from aggregator.web.server import serve
+
+    storage = open_storage(args)
+    try:
+        print(f"serving {args.db} documents on http://{args.host}:{args.port}/", file=sys.stderr)
+        app = create_app(Path(args.feeds_dir), source=DatabaseSource(storage))
+        serve(app, args.host, args.port)
+    finally:
+        storage.close()
     return EXIT_OK
 
 

@@ -14,6 +14,17 @@ Subparsers = Any  # argparse's _SubParsersAction is private
 def register(commands: Subparsers) -> None:
     _register_sources(commands.add_parser("sources", help="check, add, preview sources"))
     _register_items(commands.add_parser("items", help="list and curate stored items"))
+    _register_worker(commands.add_parser("worker", help="poll due sources; many share one DB"))
+
+
+def _register_worker(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--id", help="worker name held in leases (default host:pid)")
+    parser.add_argument("--batch", type=int, default=20, help="sources claimed per round")
+    parser.add_argument(
+        "--lease-ttl", type=float, default=600.0, help="seconds a dead worker's claims last"
+    )
+    parser.add_argument("--once", action="store_true", help="stop when nothing is due")
+    parser.set_defaults(handler=_lazy("aggregator.worker", "cmd_worker"))
 
 
 def _register_sources(parser: argparse.ArgumentParser) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from aggregator.dedupe import decide, lookup_keys
-from aggregator.models import AddSighting, Decision, Item, NewItem, UpdateSighting
+from aggregator.models import AddSighting, Candidate, Decision, Item, NewItem, UpdateSighting
 from aggregator.store import Storage
 
 
@@ -43,18 +43,22 @@ def ingest(
     source_rank: Callable[[str], int] | None = None,
 ) -> IngestCounts:
     """Decide and store every item; one transaction per batch of mutually independent items."""
+
+    def redecide(item: Item, candidates: Sequence[Candidate]) -> Decision:
+        return decide(item, candidates, source_rank=source_rank)
+
     pending: list[Decision] = []
     pending_keys: set[str] = set()
     decided: list[Decision] = []
     for item in items:
         keys = lookup_keys(item)
         if pending_keys.intersection(keys):
-            storage.apply(pending, now=now)
+            storage.apply(pending, now=now, redecide=redecide)
             pending, pending_keys = [], set()
         decision = decide(item, storage.candidates(keys), source_rank=source_rank)
         pending.append(decision)
         pending_keys.update(keys)
         decided.append(decision)
     if pending:
-        storage.apply(pending, now=now)
+        storage.apply(pending, now=now, redecide=redecide)
     return count(decided)

@@ -17,6 +17,7 @@ from aggregator.ingest import IngestCounts, ingest
 from aggregator.models import PollOutcome, SourceState
 from aggregator.pipeline import SourceFetch, poll_one
 from aggregator.politeness import HostLimiter
+from aggregator.retention import prune_source
 from aggregator.store import Storage
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,7 @@ class Poller:
             self.storage, fetched.items, now=now, source_rank=source_ranker(self.config)
         )
         self.storage.save_source_state(self._success_state(source, state, fetched, now, interval))
+        prune_source(self.storage, self.config, source, now)
         log.info(
             "poll ok source=%s new=%d updated=%d merged=%d elapsed=%.3f",
             source.id,

@@ -17,7 +17,7 @@ from aggregator.config.types import Config
 from aggregator.errors import AggregatorError, ConfigErrors
 from aggregator.models import PollOutcome
 from aggregator.poll import Poller, utcnow
-from aggregator.publish import publish_all
+from aggregator.publish import render_outputs, write_outputs
 from aggregator.store import Storage
 
 log = logging.getLogger(__name__)
@@ -27,8 +27,10 @@ CONFIG_CHECK_SECONDS = 2.0
 
 
 def publish(storage: Storage, config: Config, feeds_dir: Path, now: datetime) -> list[Path]:
-    """Regenerate every output; ping the WebSub hub when a feed changed."""
-    changed = publish_all(storage, config, feeds_dir, now=now)
+    """Regenerate every output (files, and the store for web nodes); ping WebSub on change."""
+    outputs = render_outputs(storage, config, now=now)
+    changed = write_outputs(outputs, feeds_dir)
+    storage.save_documents(document_bodies(outputs), now=now)
     hub = config.settings.websub_hub
     if hub and changed:
         from aggregator.fetch import new_session
@@ -41,6 +43,16 @@ def publish(storage: Storage, config: Config, feeds_dir: Path, now: datetime) ->
         except AggregatorError as exc:
             log.warning("websub ping failed hub=%s error=%s", hub, exc)
     return changed
+
+
+def document_bodies(outputs: dict[str, bytes]) -> dict[str, tuple[bytes, str]]:
+    """name -> (bytes, content type) as web nodes will serve them."""
+    from aggregator.web.static import content_type_for
+
+    return {
+        name: (body, content_type_for(name) or "application/octet-stream")
+        for name, body in outputs.items()
+    }
 
 
 @dataclass

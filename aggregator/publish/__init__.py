@@ -27,9 +27,11 @@ __all__ = [
     "ping_websub",
     "publish_all",
     "render_block",
+    "render_outputs",
     "select_items",
     "truncate_summary",
     "write_if_changed",
+    "write_outputs",
 ]
 
 log = logging.getLogger(__name__)
@@ -55,12 +57,22 @@ def publish_all(
     reader: ItemReader, config: Config, feeds_dir: Path, *, now: datetime
 ) -> list[Path]:
     """Write every output into `feeds_dir`; return the files whose bytes changed."""
+    return write_outputs(render_outputs(reader, config, now=now), feeds_dir)
+
+
+def render_outputs(reader: ItemReader, config: Config, *, now: datetime) -> dict[str, bytes]:
+    """Every output document, name -> bytes."""
     items = sorted(reader.items(), key=publication_order)
     outputs = dict(_feed_documents(items, config, now))
     columns = block_columns(items, config.settings, config.feeds)
     outputs["latest.html"] = render_block(columns, config.settings).encode("utf-8")
     outputs["latest.json"] = block_json(columns, config.settings)
     outputs["sources.opml"] = build_opml(config)
+    return outputs
+
+
+def write_outputs(outputs: dict[str, bytes], feeds_dir: Path) -> list[Path]:
+    """Write each output atomically where its bytes changed; return those files."""
     changed = [
         feeds_dir / name
         for name, data in outputs.items()

@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from aggregator.models import AddSighting, Decision, Item, NewItem, UpdateSighting
+from aggregator.store.keylock import Redecide, lock_keys, new_item_keys, recheck
 from aggregator.store.schema import AuditRow, ItemKeyRow, ItemRow, SightingRow
 
 INGEST_ACTOR = "ingest"
@@ -47,11 +48,20 @@ def dialect_insert(session: Session, table: Any) -> postgresql.Insert | sqlite.I
     return sqlite.insert(table)
 
 
-def apply_decisions(session: Session, decisions: Sequence[Decision], now: datetime) -> list[int]:
-    """Apply every decision; return the ids of items created or changed, in order."""
+def apply_decisions(
+    session: Session,
+    decisions: Sequence[Decision],
+    now: datetime,
+    redecide: Redecide | None = None,
+) -> list[int]:
+    """Apply every decision; return the ids of items created or changed, in order.
+
+    With `redecide`, a new item is judged again if concurrent writers took one of its keys.
+    """
     changed: list[int] = []
+    lock_keys(session, new_item_keys(decisions))
     for decision in decisions:
-        item_id = apply_one(session, decision, now)
+        item_id = apply_one(session, recheck(session, decision, redecide), now)
         if item_id is not None and item_id not in changed:
             changed.append(item_id)
     return changed

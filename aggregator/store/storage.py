@@ -14,6 +14,7 @@ from aggregator.errors import NotFound
 from aggregator.models import Candidate, Decision, SourceState, StoredItem
 from aggregator.store import curation
 from aggregator.store.apply import apply_decisions, dialect_insert
+from aggregator.store.documents import DocumentStore
 from aggregator.store.engine import (
     DEFAULT_URL,
     make_engine,
@@ -22,8 +23,12 @@ from aggregator.store.engine import (
     storage_errors,
 )
 from aggregator.store.engine import migrate as upgrade
+from aggregator.store.keylock import Redecide
+from aggregator.store.leases import LeaseStore
 from aggregator.store.queries import ItemFilter, find_candidates, get_item, get_row, list_items
+from aggregator.store.retention import RetentionStore
 from aggregator.store.schema import AuditRow, ItemRow, SourceRow
+from aggregator.store.users import UserStore
 
 _STATE_FIELDS = tuple(f.name for f in fields(SourceState))
 
@@ -32,7 +37,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class Storage:
+class Storage(UserStore, LeaseStore, DocumentStore, RetentionStore):
     """Sources' polling state, items with their sightings and keys, curation and its audit.
 
     URLs: `sqlite:///path/to.sqlite` (parent folder created; WAL, foreign keys, busy timeout)
@@ -141,11 +146,19 @@ class Storage:
             return []
         return run_read(self.engine, "finding candidates", lambda s: find_candidates(s, keys))
 
-    def apply(self, decisions: Sequence[Decision], *, now: datetime) -> list[int]:
-        """Apply decisions in one transaction; return ids of items created or changed."""
+    def apply(
+        self, decisions: Sequence[Decision], *, now: datetime, redecide: Redecide | None = None
+    ) -> list[int]:
+        """Apply decisions in one transaction; return ids of items created or changed.
+
+        `redecide` (dedupe's decide) judges a new item again when a concurrent writer
+        stored an item sharing one of its keys since the decision was made.
+        """
         if not decisions:
             return []
-        return run_write(self.engine, "storing items", lambda s: apply_decisions(s, decisions, now))
+        return run_write(
+            self.engine, "storing items", lambda s: apply_decisions(s, decisions, now, redecide)
+        )
 
     # --- read ---
 

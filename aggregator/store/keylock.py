@@ -1,0 +1,67 @@
+"""No duplicate items from concurrent writers: lock the lookup keys, then decide again.
+
+Dedupe decides from candidates read before the write transaction, so two workers storing
+the same story from two sources can both decide "new item". Inside the write transaction,
+`lock_keys` takes a PostgreSQL transaction-scoped advisory lock per lookup key of every
+would-be new item (sorted, so lockers never deadlock); SQLite's write transaction already
+excludes other writers. Then `recheck` looks at the keys again: if an item now shares one,
+the decision is made afresh against the current candidates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+
+from sqlalchemy import bindparam, select, text
+from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
+from sqlalchemy.orm import Session
+
+from aggregator.models import Candidate, Decision, Item, NewItem
+from aggregator.store.queries import chunks, find_candidates
+from aggregator.store.schema import ItemKeyRow
+
+Redecide = Callable[[Item, Sequence[Candidate]], Decision]
+
+_LOCK_KEYS = text("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(:keys) AS k").bindparams(
+    bindparam("keys", type_=ARRAY(BIGINT))
+)
+
+
+def advisory_key(key: str) -> int:
+    """A stable signed 64-bit number for a lookup key (collisions only serialise more)."""
+    digest = hashlib.blake2b(b"item-key:" + key.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def new_item_keys(decisions: Iterable[Decision]) -> list[str]:
+    keys: set[str] = set()
+    for decision in decisions:
+        if isinstance(decision, NewItem):
+            keys.update(decision.keys)
+    return sorted(keys)
+
+
+def lock_keys(session: Session, keys: Sequence[str]) -> None:
+    """Hold every key until the transaction ends (PostgreSQL; a no-op on SQLite)."""
+    if not keys or session.get_bind().dialect.name != "postgresql":
+        return
+    numbers = sorted({advisory_key(key) for key in keys})
+    session.execute(_LOCK_KEYS, {"keys": numbers})
+
+
+def keys_taken(session: Session, keys: Sequence[str]) -> bool:
+    for part in chunks(sorted(set(keys))):
+        query = select(ItemKeyRow.item_id).where(ItemKeyRow.key.in_(part)).limit(1)
+        if session.scalars(query).first() is not None:
+            return True
+    return False
+
+
+def recheck(session: Session, decision: Decision, redecide: Redecide | None) -> Decision:
+    """A new item whose keys some item took meanwhile is judged again on fresh candidates."""
+    if not isinstance(decision, NewItem) or redecide is None:
+        return decision
+    if not keys_taken(session, decision.keys):
+        return decision
+    return redecide(decision.item, find_candidates(session, decision.keys))
