@@ -122,6 +122,8 @@ def report_outcomes(outcomes: Sequence[PollOutcome]) -> None:
                 else (f"{outcome.new} new, {outcome.updated} updated, {outcome.merged} merged")
             )
             print(f"{outcome.source_id}: {state}")
+            if outcome.extra.get("warning"):
+                print(f"warning: {outcome.extra['warning']}", file=sys.stderr)
         else:
             print(f"{outcome.source_id}: {outcome.error}", file=sys.stderr)
 

@@ -396,6 +396,9 @@ def _raw_pieces(
         except Exception as exc:  # urllib3 and socket errors while streaming
             raise FetchError(f"connection failed while reading: {_short(exc)}") from exc
         if not piece:
+            watchdog = _watchdog.get()
+            if watchdog is not None and watchdog.fired:  # its shutdown looks like a clean EOF
+                raise FetchError(_deadline_message(policy))
             return
         yield piece
 

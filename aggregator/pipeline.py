@@ -11,17 +11,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
+from urllib.parse import urlsplit
 
 import requests
 
 from aggregator.classify import classify
-from aggregator.config.types import Config, SourceConfig
+from aggregator.config.types import Config, Settings, SourceConfig
 from aggregator.errors import AggregatorError, FetchError, SourceGone
 from aggregator.fetch import FetchPolicy, fetch
+from aggregator.govuk_query import GOVUK_HOST, GOVUK_MIN_INTERVAL
 from aggregator.models import Classification, FetchResult, Item, SourceState
 from aggregator.normalise import normalise, source_keys
 from aggregator.parsers import parser_for
 from aggregator.politeness import HostLimiter
+from aggregator.robots import RobotsCache
+
+MAX_CRAWL_DELAY = 30.0  # a robots.txt Crawl-delay is honoured up to this many seconds
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,18 @@ def to_items(
     ]
 
 
+def polite_delay(url: str, source: SourceConfig, default: float) -> float:
+    """The per-host gap for this source; never under what gov.uk asks of API clients."""
+    delay = source.per_host_delay if source.per_host_delay is not None else default
+    if (urlsplit(url).hostname or "").lower() == GOVUK_HOST:
+        return max(delay, GOVUK_MIN_INTERVAL)
+    return delay
+
+
+def robots_apply(source: SourceConfig, settings: Settings) -> bool:
+    return source.robots if source.robots is not None else settings.robots
+
+
 def poll_one(
     source: SourceConfig,
     state: SourceState,
@@ -87,10 +104,11 @@ def poll_one(
     session: requests.Session,
     limiter: HostLimiter,
     now: datetime,
+    robots: RobotsCache | None = None,
 ) -> SourceFetch:
     started = time.monotonic()
     try:
-        fetched = _fetch_and_parse(source, state, config, session, limiter, now)
+        fetched = _fetch_and_parse(source, state, config, session, limiter, now, robots)
     except SourceGone as exc:
         fetched = SourceFetch(source.id, error=f"gone: {exc}", gone=True)
     except FetchError as exc:
@@ -109,12 +127,16 @@ def _fetch_and_parse(
     session: requests.Session,
     limiter: HostLimiter,
     now: datetime,
+    robots: RobotsCache | None = None,
 ) -> SourceFetch:
     settings = config.settings
     url = source_url(source, state)
     policy = FetchPolicy.from_config(settings, source)
     concurrency = source.per_host_concurrency or settings.per_host_concurrency
-    delay = source.per_host_delay if source.per_host_delay is not None else settings.per_host_delay
+    delay = polite_delay(url, source, settings.per_host_delay)
+    if robots is not None and robots_apply(source, settings):
+        rules = robots.check(session, url, policy, lambda u: limiter.slot(u, concurrency, delay))
+        delay = max(delay, min(rules.crawl_delay() or 0.0, MAX_CRAWL_DELAY))
     with limiter.slot(url, concurrency, delay):
         result = fetch(session, source.id, url, state, policy)
     if result.not_modified or result.body is None:

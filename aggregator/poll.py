@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import requests
@@ -18,6 +18,7 @@ from aggregator.models import PollOutcome, SourceState
 from aggregator.pipeline import SourceFetch, poll_one
 from aggregator.politeness import HostLimiter
 from aggregator.retention import prune_source
+from aggregator.robots import RobotsCache
 from aggregator.store import Storage
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ class Poller:
     limiter: HostLimiter
     workers: int = 8
     clock: Callable[[], datetime] = utcnow
+    robots: RobotsCache = field(default_factory=RobotsCache)
 
     @classmethod
     def create(cls, config: Config, storage: Storage, *, workers: int = 8) -> Poller:
@@ -77,6 +79,7 @@ class Poller:
             session=self.session,
             limiter=self.limiter,
             now=self.clock(),
+            robots=self.robots,
         )
 
     def _store(self, source: SourceConfig, state: SourceState, fetched: SourceFetch) -> PollOutcome:
@@ -99,7 +102,11 @@ class Poller:
         counts = ingest(
             self.storage, fetched.items, now=now, source_rank=source_ranker(self.config)
         )
-        self.storage.save_source_state(self._success_state(source, state, fetched, now, interval))
+        saved = self._success_state(source, state, fetched, now, interval)
+        self.storage.save_source_state(saved)
+        moved = moved_warning(source, saved)
+        if moved:
+            log.warning("%s", moved)
         prune_source(self.storage, self.config, source, now)
         log.info(
             "poll ok source=%s new=%d updated=%d merged=%d elapsed=%.3f",
@@ -109,7 +116,7 @@ class Poller:
             counts.merged,
             fetched.elapsed,
         )
-        return _outcome(source.id, fetched, counts)
+        return _outcome(source.id, fetched, counts, moved)
 
     def _success_state(
         self,
@@ -141,7 +148,16 @@ def _not_modified(fetched: SourceFetch) -> bool:
     return fetched.result is not None and fetched.result.not_modified
 
 
-def _outcome(source_id: str, fetched: SourceFetch, counts: IngestCounts) -> PollOutcome:
+def moved_warning(source: SourceConfig, state: SourceState) -> str | None:
+    """The line telling the operator a source answers from a new URL for good."""
+    if not state.moved_to or state.moved_to == source.url or state.url != source.url:
+        return None
+    return f"source {source.id} moved permanently to {state.moved_to}: update sources.toml"
+
+
+def _outcome(
+    source_id: str, fetched: SourceFetch, counts: IngestCounts, moved: str | None = None
+) -> PollOutcome:
     return PollOutcome(
         source_id,
         ok=True,
@@ -151,6 +167,7 @@ def _outcome(source_id: str, fetched: SourceFetch, counts: IngestCounts) -> Poll
         unchanged=counts.unchanged,
         not_modified=_not_modified(fetched) or fetched.unchanged_body,
         elapsed=fetched.elapsed,
+        extra={"warning": moved} if moved else {},
     )
 
 

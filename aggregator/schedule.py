@@ -48,6 +48,7 @@ def after_success(
     items_found: int | None = None,
 ) -> SourceState:
     delay = jittered(success_delay(interval, server_hint))
+    same_url = url is None or url == state.url  # a new configured URL forgets an old move
     return replace(
         state,
         url=url or state.url,
@@ -55,7 +56,7 @@ def after_success(
         last_modified=last_modified if last_modified is not None else state.last_modified,
         body_hash=body_hash if body_hash is not None else state.body_hash,
         status="moved" if moved_to else "ok",
-        moved_to=moved_to or state.moved_to,
+        moved_to=moved_to or (state.moved_to if same_url else None),
         last_polled_at=now,
         last_success_at=now,
         last_error=None,
