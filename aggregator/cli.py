@@ -41,6 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="where outputs are written (env AGGREGATOR_FEEDS_DIR; default feeds)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+    parser.add_argument(
+        "--log-format",
+        choices=("kv", "json"),
+        default=env("AGGREGATOR_LOG_FORMAT", "kv"),
+        help="log lines as key=value or JSON (env AGGREGATOR_LOG_FORMAT; default kv)",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     poll = commands.add_parser("poll", help="poll sources once now, store what is new")
@@ -66,12 +72,21 @@ def build_parser() -> argparse.ArgumentParser:
     from aggregator import cli_admin
 
     cli_admin.register(commands)
+    from aggregator import cli_users
+
+    cli_users.register(commands)
     return parser
 
 
 def _add_listen_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default=os.environ.get("AGGREGATOR_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("AGGREGATOR_PORT", "8080")))
+    parser.add_argument(
+        "--trust-proxy",
+        action="store_true",
+        default=os.environ.get("AGGREGATOR_TRUST_PROXY", "") in ("1", "true", "yes"),
+        help="behind a reverse proxy: believe X-Forwarded-Proto/-For (env AGGREGATOR_TRUST_PROXY)",
+    )
 
 
 def load_or_report(args: argparse.Namespace) -> Config | None:
@@ -92,6 +107,7 @@ def open_storage(args: argparse.Namespace) -> Storage:
 
 def cmd_poll(args: argparse.Namespace) -> int:
     from aggregator.poll import Poller, select_sources, utcnow
+    from aggregator.progress import Progress
     from aggregator.service import publish
 
     config = load_or_report(args)
@@ -104,7 +120,11 @@ def cmd_poll(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     storage = open_storage(args)
     try:
-        outcomes = Poller.create(config, storage).poll(sources)
+        # Off a terminal the per-source report below is the plain-line output.
+        with Progress(len(sources), "poll", lines=False) as progress:
+            outcomes = Poller.create(config, storage).poll(
+                sources, on_outcome=lambda o: progress.step(o.source_id)
+            )
         report_outcomes(outcomes)
         if any(o.new or o.updated or o.merged for o in outcomes):
             publish(storage, config, Path(args.feeds_dir), utcnow())
@@ -150,7 +170,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     if load_or_report(args) is None:
         return EXIT_CONFIG
     Path(args.feeds_dir).mkdir(parents=True, exist_ok=True)
-    Service(Path(args.sources), args.db, Path(args.feeds_dir), args.host, args.port).run()
+    Service(
+        Path(args.sources),
+        args.db,
+        Path(args.feeds_dir),
+        args.host,
+        args.port,
+        trust_proxy=args.trust_proxy,
+    ).run()
     return EXIT_OK
 
 
@@ -192,22 +219,20 @@ def cmd_sources_check(args: argparse.Namespace) -> int:
     return EXIT_PROBLEMS if problems else EXIT_OK
 
 
-def configure_logging(command: str, *, verbose: bool) -> None:
+def configure_logging(command: str, *, verbose: bool, log_format: str = "kv") -> None:
     """INFO for the service; one-shot commands report their own outcome, so only errors."""
-    quiet = command in ("poll", "publish", "sources", "items")
+    from aggregator import logs
+
+    quiet = command in ("poll", "publish", "sources", "items", "users")
     level = logging.DEBUG if verbose else (logging.ERROR if quiet else logging.INFO)
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s level=%(levelname)s logger=%(name)s %(message)s",
-        stream=sys.stderr,
-    )
+    logs.configure(level, log_format if log_format in logs.FORMATS else "kv")
     for noisy in ("apscheduler", "alembic"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    configure_logging(args.command, verbose=args.verbose)
+    configure_logging(args.command, verbose=args.verbose, log_format=args.log_format)
     handler: Handler = args.handler
     try:
         return handler(args)

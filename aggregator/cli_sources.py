@@ -101,6 +101,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 
 def cmd_import_opml(args: argparse.Namespace) -> int:
+    from aggregator.progress import Progress
     from aggregator.publish.opml import parse_opml
 
     config = load_or_report(args)
@@ -109,21 +110,29 @@ def cmd_import_opml(args: argparse.Namespace) -> int:
     known_urls = {s.url for s in config.sources}
     taken = {s.id for s in config.sources}
     added = 0
-    for title, xml_url, _html_url in parse_opml(Path(args.file).read_bytes()):
-        if xml_url in known_urls:
-            continue
-        fields: dict[str, object] = {
-            "id": slug_for(xml_url, taken),
-            "name": title or xml_url,
-            "type": "feed",
-            "url": xml_url,
-        }
-        if args.category:
-            fields["category"] = args.category
-        if _append(args.sources, fields) != EXIT_OK:
-            return 1
-        taken.add(str(fields["id"]))
-        known_urls.add(xml_url)
-        added += 1
+    entries = parse_opml(Path(args.file).read_bytes())
+    with Progress(len(entries), "import", lines=False) as progress:
+        for title, xml_url, _html_url in entries:
+            progress.step(xml_url)
+            if xml_url in known_urls:
+                continue
+            if _import_one(args, title, xml_url, taken) != EXIT_OK:
+                return 1
+            known_urls.add(xml_url)
+            added += 1
     print(f"imported {added} source(s) from {args.file}")
     return EXIT_OK
+
+
+def _import_one(args: argparse.Namespace, title: str, xml_url: str, taken: set[str]) -> int:
+    fields: dict[str, object] = {
+        "id": slug_for(xml_url, taken),
+        "name": title or xml_url,
+        "type": "feed",
+        "url": xml_url,
+    }
+    if args.category:
+        fields["category"] = args.category
+    code = _append(args.sources, fields)
+    taken.add(str(fields["id"]))
+    return code

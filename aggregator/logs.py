@@ -61,11 +61,29 @@ def formatter_for(name: str) -> logging.Formatter:
 
 
 def configure(level: int, log_format: str = "kv", stream: TextIO | None = None) -> None:
-    """Route every log record to `stream` (stderr) in the chosen format; replaces old handlers."""
-    handler = logging.StreamHandler(stream or sys.stderr)
+    """Route every log record to `stream` (stderr) in the chosen format.
+
+    Replaces only a handler an earlier call installed, so handlers others added (a test
+    runner's capture, say) keep working.
+    """
+    handler = logging.StreamHandler(stream or _CurrentStderr())
     handler.setFormatter(formatter_for(log_format))
     root = logging.getLogger()
-    for old in list(root.handlers):
+    for old in [h for h in root.handlers if getattr(h, _OURS, False)]:
         root.removeHandler(old)
+    setattr(handler, _OURS, True)
     root.addHandler(handler)
     root.setLevel(level)
+
+
+_OURS = "_aggregator_handler"
+
+
+class _CurrentStderr:
+    """Whatever sys.stderr is at the time of writing (it may be swapped, e.g. by pytest)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()

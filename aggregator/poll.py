@@ -58,8 +58,15 @@ class Poller:
             and schedule.is_due(states.get(source.id, SourceState(source.id)), now)
         ]
 
-    def poll(self, sources: Sequence[SourceConfig]) -> list[PollOutcome]:
-        """Poll each source once; a failing source is recorded and never stops the others."""
+    def poll(
+        self,
+        sources: Sequence[SourceConfig],
+        on_outcome: Callable[[PollOutcome], object] | None = None,
+    ) -> list[PollOutcome]:
+        """Poll each source once; a failing source is recorded and never stops the others.
+
+        `on_outcome` hears of each source as soon as it is stored (progress bars, metrics).
+        """
         states = {source.id: self.storage.source_state(source.id) for source in sources}
         outcomes: list[PollOutcome] = []
         with ThreadPoolExecutor(max_workers=max(1, min(self.workers, len(sources)))) as pool:
@@ -69,6 +76,8 @@ class Poller:
             for future in as_completed(futures):
                 source = futures[future]
                 outcomes.append(self._store(source, states[source.id], future.result()))
+                if on_outcome is not None:
+                    on_outcome(outcomes[-1])
         return outcomes
 
     def _fetch(self, source: SourceConfig, state: SourceState) -> SourceFetch:
@@ -97,7 +106,10 @@ class Poller:
                     gone=fetched.gone,
                 )
             )
-            log.warning("poll failed source=%s error=%s", source.id, error)
+            log.warning(
+                "poll failed",
+                extra={"source": source.id, "error": error, "elapsed": fetched.elapsed},
+            )
             return PollOutcome(source.id, ok=False, error=error, elapsed=fetched.elapsed)
         counts = ingest(
             self.storage, fetched.items, now=now, source_rank=source_ranker(self.config)
@@ -109,12 +121,14 @@ class Poller:
             log.warning("%s", moved)
         prune_source(self.storage, self.config, source, now)
         log.info(
-            "poll ok source=%s new=%d updated=%d merged=%d elapsed=%.3f",
-            source.id,
-            counts.new,
-            counts.updated,
-            counts.merged,
-            fetched.elapsed,
+            "poll ok",
+            extra={
+                "source": source.id,
+                "new": counts.new,
+                "updated": counts.updated,
+                "merged": counts.merged,
+                "elapsed": fetched.elapsed,
+            },
         )
         return _outcome(source.id, fetched, counts, moved)
 

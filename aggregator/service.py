@@ -5,20 +5,26 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import FrameType
+from wsgiref.types import WSGIApplication
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from aggregator.config import ConfigWatcher
-from aggregator.config.types import Config
+from aggregator.config.types import Config, SourceConfig
 from aggregator.errors import AggregatorError, ConfigErrors
+from aggregator.metrics import Metrics
 from aggregator.models import PollOutcome
 from aggregator.poll import Poller, utcnow
 from aggregator.publish import render_outputs, write_outputs
 from aggregator.store import Storage
+from aggregator.web.server import WebServer
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +61,32 @@ def document_bodies(outputs: dict[str, bytes]) -> dict[str, tuple[bytes, str]]:
     }
 
 
+class Liveness:
+    """When the scheduler last ticked: a tick in progress, or one finished recently, is alive."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.running = 0
+        self.finished: float | None = None
+
+    @contextmanager
+    def ticking(self) -> Iterator[None]:
+        self.running += 1
+        try:
+            yield
+        finally:
+            self.running -= 1
+            self.finished = self.clock()
+
+    def alive(self, tick_seconds: float) -> bool:
+        if self.running:
+            return True
+        # Before the first tick ends (or shortly after start-up) there is nothing to judge yet.
+        if self.finished is None:
+            return True
+        return self.clock() - self.finished < max(60.0, 6 * tick_seconds)
+
+
 @dataclass
 class Service:
     sources_path: Path
@@ -62,13 +94,19 @@ class Service:
     feeds_dir: Path
     host: str = "127.0.0.1"
     port: int = 8080
+    trust_proxy: bool = False  # believe X-Forwarded-Proto/-For (behind a TLS-terminating proxy)
     _stop: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _poll_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.watcher = ConfigWatcher(self.sources_path, self._config_changed, self._config_bad)
         self.storage = Storage.open(self.db_url)
         self.poller = Poller.create(self.watcher.current, self.storage)
+        self.metrics = Metrics(backlog=lambda: len(self.poller.due_sources()))
+        self.liveness = Liveness()
+        self._scheduler: BackgroundScheduler | None = None
+        self._server: WebServer | None = None
 
     def _config_changed(self, config: Config) -> None:
         log.info("config reloaded path=%s sources=%d", config.path, len(config.sources))
@@ -80,21 +118,90 @@ class Service:
             log.error("config rejected, keeping the last good one: %s", error)
 
     def publish(self) -> list[Path]:
-        with self._lock:
+        with self._lock, self.metrics.publish_seconds.time():
             return publish(self.storage, self.watcher.current, self.feeds_dir, utcnow())
 
     def tick(self) -> list[PollOutcome]:
         """Poll what is due; publish when anything changed."""
-        due = self.poller.due_sources()
-        if not due:
-            return []
-        outcomes = self.poller.poll(due)
+        with self.liveness.ticking():
+            due = self.poller.due_sources()
+            if not due:
+                return []
+            return self._poll(due)
+
+    def poll_now(self, source_id: str) -> PollOutcome:
+        """Poll one source at once (the console's "poll now"), whether due or not."""
+        source = self.watcher.current.source(source_id)
+        if source is None:
+            return PollOutcome(source_id, ok=False, error="no such source")
+        return self._poll([source])[0]
+
+    def _poll(self, sources: list[SourceConfig]) -> list[PollOutcome]:
+        with self._poll_lock:  # the scheduler and the console never poll at the same time
+            outcomes = self.poller.poll(
+                sources, on_outcome=lambda o: self.metrics.record_outcome(o, at=time.time())
+            )
         if any(o.new or o.updated or o.merged for o in outcomes):
             self.publish()
         return outcomes
 
-    def run(self) -> None:
+    def health(self) -> dict[str, object]:
+        return {"service": "aggregator"}
+
+    def ready(self) -> tuple[bool, dict[str, object]]:
+        """Ready when the database answers and the scheduler is running and ticking."""
+        try:
+            self.storage.ping()
+            database = "ok"
+        except AggregatorError as exc:
+            database = f"error: {exc}"
+        running = self._scheduler is not None and self._scheduler.running
+        alive = running and self.liveness.alive(TICK_SECONDS)
+        details: dict[str, object] = {
+            "database": database,
+            "scheduler": "alive" if alive else ("stalled" if running else "not running"),
+        }
+        return database == "ok" and alive, details
+
+    def web_app(self) -> WSGIApplication:
+        """Published feeds at /, the admin console at /admin, Prometheus metrics at /metrics."""
+        from aggregator.admin import AdminApp, Console
         from aggregator.web import create_app
+
+        console = Console(
+            storage=self.storage,
+            config=lambda: self.watcher.current,
+            sources_path=self.sources_path,
+            feeds_dir=self.feeds_dir,
+            reload=self.watcher.check_now,
+            republish=self.publish,
+            poll_now=self.poll_now,
+            trust_proxy=self.trust_proxy,
+        )
+        mounts: dict[str, WSGIApplication] = {
+            "/admin": AdminApp(console),
+            "/metrics": self.metrics.wsgi_app(),
+        }
+        return create_app(self.feeds_dir, health=self.health, ready=self.ready, mounts=mounts)
+
+    def run(self) -> None:
+        """Start, then block until stop() (or SIGINT/SIGTERM)."""
+        self._install_signal_handlers()
+        server = self.start()
+        log.info(
+            "serving http://%s:%d/ feeds_dir=%s db=%s",
+            server.host,
+            server.port,
+            self.feeds_dir,
+            self.db_url,
+        )
+        try:
+            self._stop.wait()
+        finally:
+            self.shutdown()
+
+    def start(self) -> WebServer:
+        """Publish, start the scheduler and the web server (in threads); return the server."""
         from aggregator.web.server import make_server
 
         self.feeds_dir.mkdir(parents=True, exist_ok=True)
@@ -117,25 +224,19 @@ class Service:
             coalesce=True,
             id="config",
         )
-        server = make_server(create_app(self.feeds_dir), self.host, self.port)
-        web = threading.Thread(target=server.run, name="web", daemon=True)
-        self._install_signal_handlers()
+        server = make_server(self.web_app(), self.host, self.port)
+        self._scheduler, self._server = scheduler, server
         scheduler.start()
-        web.start()
-        log.info(
-            "serving http://%s:%d/ feeds_dir=%s db=%s",
-            self.host,
-            self.port,
-            self.feeds_dir,
-            self.db_url,
-        )
-        try:
-            self._stop.wait()
-        finally:
-            log.info("stopping")
-            scheduler.shutdown(wait=True)
-            server.close()
-            self.storage.close()
+        threading.Thread(target=server.run, name="web", daemon=True).start()
+        return server
+
+    def shutdown(self) -> None:
+        log.info("stopping")
+        if self._scheduler is not None and self._scheduler.running:
+            self._scheduler.shutdown(wait=True)
+        if self._server is not None:
+            self._server.close()
+        self.storage.close()
 
     def stop(self) -> None:
         self._stop.set()
