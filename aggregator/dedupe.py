@@ -19,7 +19,9 @@ Representative rule (`make_representative`): the original publisher wins over re
 `source_rank` (lower is more authoritative, e.g. the publishing board over gov.uk over a
 bulletin) the new sighting becomes representative when its rank is strictly lower than the
 current representative's; on equal rank, or with no ranking, the earliest published sighting
-stays representative (the new one wins only if published strictly earlier). A tombstoned
+stays representative (the new one wins only if published strictly earlier). A source that
+re-announces its own representative story under a new GUID or URL spelling (same canonical URL)
+supersedes it, so a retitle shows, unless the new entry is older. A tombstoned
 (deleted) item still receives the sighting, so it is never re-created, but never changes
 representative: it stays hidden.
 
@@ -177,6 +179,8 @@ def make_representative(
     """True when the new sighting should be what subscribers see (module docstring: the rule)."""
     if cand.deleted:
         return False
+    if item.source_id == cand.representative_source:  # its own story under a new GUID/URL
+        return item.published >= cand.published
     if source_rank is not None:
         new_rank, old_rank = source_rank(item.source_id), source_rank(cand.representative_source)
         if new_rank != old_rank:
