@@ -41,24 +41,47 @@ def ingest(
     *,
     now: datetime,
     source_rank: Callable[[str], int] | None = None,
+    keys: Sequence[tuple[str, ...]] | None = None,
 ) -> IngestCounts:
-    """Decide and store every item; one transaction per batch of mutually independent items."""
+    """Decide and store every item; one transaction per batch of mutually independent items.
+
+    `keys`, when given, are dedupe.lookup_keys of `items`, computed elsewhere (a worker).
+    """
 
     def redecide(item: Item, candidates: Sequence[Candidate]) -> Decision:
         return decide(item, candidates, source_rank=source_rank)
 
+    all_keys = list(keys) if keys is not None else [lookup_keys(item) for item in items]
+    index = storage.candidate_index([key for each in all_keys for key in each])
     pending: list[Decision] = []
     pending_keys: set[str] = set()
+    stored_keys: set[str] = set()  # keys of what this call stored: the index is stale there
+    touched: set[int] = set()
     decided: list[Decision] = []
-    for item in items:
-        keys = lookup_keys(item)
-        if pending_keys.intersection(keys):
-            storage.apply(pending, now=now, redecide=redecide)
+    for item, item_keys in zip(items, all_keys, strict=True):
+        if pending_keys.intersection(item_keys):
+            touched.update(storage.apply(pending, now=now, redecide=redecide))
+            stored_keys |= pending_keys
             pending, pending_keys = [], set()
-        decision = decide(item, storage.candidates(keys), source_rank=source_rank)
+        candidates = index.for_keys(item_keys)
+        if stored_keys.intersection(item_keys) or any(c.item_id in touched for c in candidates):
+            candidates = storage.candidates(item_keys)
+        decision = judge(item, item_keys, candidates, source_rank)
         pending.append(decision)
-        pending_keys.update(keys)
+        pending_keys.update(item_keys)
         decided.append(decision)
     if pending:
         storage.apply(pending, now=now, redecide=redecide)
     return count(decided)
+
+
+def judge(
+    item: Item,
+    keys: tuple[str, ...],
+    candidates: Sequence[Candidate],
+    source_rank: Callable[[str], int] | None,
+) -> Decision:
+    """dedupe.decide, short-cut when nothing stored shares a key: a new item, as decide says."""
+    if not candidates:
+        return NewItem(item, keys)
+    return decide(item, candidates, source_rank=source_rank)

@@ -42,6 +42,7 @@ class SourceFetch:
     retry_after: float | None = None
     gone: bool = False
     elapsed: float = 0.0
+    keys: tuple[tuple[str, ...], ...] | None = None  # dedupe lookup keys of items, if known
 
     @property
     def ok(self) -> bool:
@@ -84,6 +85,20 @@ def to_items(
     ]
 
 
+Keys = tuple[str, ...]
+# Items and, when the maker computed them (aggregator.parsepool), their dedupe lookup keys.
+ItemMaker = Callable[
+    [FetchResult, SourceConfig, Config, datetime], tuple[list[Item], list[Keys] | None]
+]
+
+
+def items_here(
+    result: FetchResult, source: SourceConfig, config: Config, now: datetime
+) -> tuple[list[Item], list[Keys] | None]:
+    """The ItemMaker parsing in the calling thread; the keys are left to ingest."""
+    return to_items(result, source, config, now), None
+
+
 def polite_delay(url: str, source: SourceConfig, default: float) -> float:
     """The per-host gap for this source; never under what gov.uk asks of API clients."""
     delay = source.per_host_delay if source.per_host_delay is not None else default
@@ -105,10 +120,12 @@ def poll_one(
     limiter: HostLimiter,
     now: datetime,
     robots: RobotsCache | None = None,
+    parse: ItemMaker = items_here,
 ) -> SourceFetch:
+    """Fetch and parse one source; `parse` may run elsewhere (aggregator.parsepool)."""
     started = time.monotonic()
     try:
-        fetched = _fetch_and_parse(source, state, config, session, limiter, now, robots)
+        fetched = _fetch_and_parse(source, state, config, session, limiter, now, robots, parse)
     except SourceGone as exc:
         fetched = SourceFetch(source.id, error=f"gone: {exc}", gone=True)
     except FetchError as exc:
@@ -128,6 +145,7 @@ def _fetch_and_parse(
     limiter: HostLimiter,
     now: datetime,
     robots: RobotsCache | None = None,
+    parse: ItemMaker = items_here,
 ) -> SourceFetch:
     settings = config.settings
     url = source_url(source, state)
@@ -144,5 +162,8 @@ def _fetch_and_parse(
     body_hash = hashlib.sha256(result.body).hexdigest()
     if body_hash == state.body_hash and state.url == source.url:
         return SourceFetch(source.id, result=result, body_hash=body_hash, unchanged_body=True)
-    items = to_items(result, source, config, now)
-    return SourceFetch(source.id, result=result, items=tuple(items), body_hash=body_hash)
+    items, keys = parse(result, source, config, now)
+    known = tuple(keys) if keys is not None else None
+    return SourceFetch(
+        source.id, result=result, items=tuple(items), body_hash=body_hash, keys=known
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -15,7 +15,8 @@ from aggregator.config.types import Config, SourceConfig
 from aggregator.fetch import new_session
 from aggregator.ingest import IngestCounts, ingest
 from aggregator.models import PollOutcome, SourceState
-from aggregator.pipeline import SourceFetch, poll_one
+from aggregator.parsepool import MIN_SOURCES, ParsePool
+from aggregator.pipeline import ItemMaker, SourceFetch, items_here, poll_one
 from aggregator.politeness import HostLimiter
 from aggregator.retention import prune_source
 from aggregator.robots import RobotsCache
@@ -43,9 +44,10 @@ class Poller:
     workers: int = 8
     clock: Callable[[], datetime] = utcnow
     robots: RobotsCache = field(default_factory=RobotsCache)
+    parse_pool: ParsePool = field(default_factory=ParsePool)
 
     @classmethod
-    def create(cls, config: Config, storage: Storage, *, workers: int = 8) -> Poller:
+    def create(cls, config: Config, storage: Storage, *, workers: int = 32) -> Poller:
         return cls(config, storage, new_session(), HostLimiter(), workers)
 
     def due_sources(self) -> list[SourceConfig]:
@@ -67,20 +69,39 @@ class Poller:
 
         `on_outcome` hears of each source as soon as it is stored (progress bars, metrics).
         """
-        states = {source.id: self.storage.source_state(source.id) for source in sources}
+        known = {state.source_id: state for state in self.storage.source_states()}
+        states = {source.id: known.get(source.id, SourceState(source.id)) for source in sources}
+        pooled = len(sources) >= MIN_SOURCES
+        parse: ItemMaker = self.parse_pool.items_and_keys if pooled else items_here
         outcomes: list[PollOutcome] = []
+        waiting = iter(sources)
+        running: dict[Future[SourceFetch], SourceConfig] = {}
         with ThreadPoolExecutor(max_workers=max(1, min(self.workers, len(sources)))) as pool:
-            futures = {
-                pool.submit(self._fetch, source, states[source.id]): source for source in sources
-            }
-            for future in as_completed(futures):
-                source = futures[future]
-                outcomes.append(self._store(source, states[source.id], future.result()))
-                if on_outcome is not None:
-                    on_outcome(outcomes[-1])
+
+            def submit_next() -> None:
+                source = next(waiting, None)
+                if source is not None:
+                    future = pool.submit(self._fetch, source, states[source.id], parse)
+                    running[future] = source
+
+            # A bounded window of fetched-but-unstored sources keeps memory flat.
+            for _ in range(2 * self.workers):
+                submit_next()
+            while running:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    source = running.pop(future)
+                    outcomes.append(self._store(source, states[source.id], future.result()))
+                    if on_outcome is not None:
+                        on_outcome(outcomes[-1])
+                    submit_next()
         return outcomes
 
-    def _fetch(self, source: SourceConfig, state: SourceState) -> SourceFetch:
+    def close(self) -> None:
+        """Stop the parsing worker processes, if any were started."""
+        self.parse_pool.close()
+
+    def _fetch(self, source: SourceConfig, state: SourceState, parse: ItemMaker) -> SourceFetch:
         return poll_one(
             source,
             state,
@@ -89,6 +110,7 @@ class Poller:
             limiter=self.limiter,
             now=self.clock(),
             robots=self.robots,
+            parse=parse,
         )
 
     def _store(self, source: SourceConfig, state: SourceState, fetched: SourceFetch) -> PollOutcome:
@@ -111,15 +133,14 @@ class Poller:
                 extra={"source": source.id, "error": error, "elapsed": fetched.elapsed},
             )
             return PollOutcome(source.id, ok=False, error=error, elapsed=fetched.elapsed)
-        counts = ingest(
-            self.storage, fetched.items, now=now, source_rank=source_ranker(self.config)
-        )
+        rank = source_ranker(self.config)
+        counts = ingest(self.storage, fetched.items, now=now, source_rank=rank, keys=fetched.keys)
         saved = self._success_state(source, state, fetched, now, interval)
         self.storage.save_source_state(saved)
+        prune_source(self.storage, self.config, source, now)
         moved = moved_warning(source, saved)
         if moved:
             log.warning("%s", moved)
-        prune_source(self.storage, self.config, source, now)
         log.info(
             "poll ok",
             extra={

@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from aggregator.models import AddSighting, Decision, Item, NewItem, UpdateSighting
+from aggregator.store.bulk import create_items, fresh_new_items
 from aggregator.store.keylock import Redecide, lock_keys, new_item_keys, recheck
 from aggregator.store.schema import AuditRow, ItemKeyRow, ItemRow, SightingRow
 
@@ -60,11 +61,22 @@ def apply_decisions(
     """
     changed: list[int] = []
     lock_keys(session, new_item_keys(decisions))
+    fresh = fresh_new_items(session, decisions)
+    created = create_items(session, fresh, now, item_values, sighting_values, dialect_insert)
     for decision in decisions:
-        item_id = apply_one(session, recheck(session, decision, redecide), now)
+        item_id = created.get(id(decision))
+        if item_id is None:
+            item_id = apply_one(session, recheck(session, decision, redecide), now)
         if item_id is not None and item_id not in changed:
             changed.append(item_id)
     return changed
+
+
+def item_values(item: Item, now: datetime) -> dict[str, Any]:
+    """A new item's row, its representative being `item` (create_items sets the sighting id)."""
+    shown = {name: getattr(item, name) for name in REPRESENTATIVE_FIELDS}
+    flags = {"pinned": False, "hidden": False, "deleted": False}
+    return shown | flags | {"public_id": new_public_id(), "created_at": now}
 
 
 def apply_one(session: Session, decision: Decision, now: datetime) -> int | None:
@@ -113,17 +125,18 @@ def insert_sighting(
     values = sighting_values(item, keys) | {"item_id": item_id, "first_seen": now, "last_seen": now}
     statement = (
         dialect_insert(session, SightingRow)
-        .values(values)
         .on_conflict_do_nothing(index_elements=["source_id", "source_key"])
         .returning(SightingRow.id)
     )
-    return session.execute(statement).scalar_one_or_none()
+    # Values as parameters (not .values()): the compiled statement is cached across rows.
+    return session.connection().execute(statement, values).scalar_one_or_none()
 
 
 def add_keys(session: Session, item_id: int, keys: Sequence[str]) -> None:
     rows = [{"key": key, "item_id": item_id} for key in sorted(set(keys))]
     if rows:
-        session.execute(dialect_insert(session, ItemKeyRow).values(rows).on_conflict_do_nothing())
+        insert_keys = dialect_insert(session, ItemKeyRow).on_conflict_do_nothing()
+        session.connection().execute(insert_keys, rows)  # executemany, compiled once
 
 
 def copy_representative(item: ItemRow, sighting: SightingRow | Item, sighting_id: int) -> None:

@@ -14,6 +14,7 @@ from aggregator.errors import NotFound
 from aggregator.models import Candidate, Decision, SourceState, StoredItem
 from aggregator.store import curation
 from aggregator.store.apply import apply_decisions, dialect_insert
+from aggregator.store.batch import CandidateIndex, candidate_index
 from aggregator.store.documents import DocumentStore
 from aggregator.store.engine import (
     DEFAULT_URL,
@@ -145,6 +146,10 @@ class Storage(UserStore, LeaseStore, DocumentStore, RetentionStore):
         if not keys:
             return []
         return run_read(self.engine, "finding candidates", lambda s: find_candidates(s, keys))
+
+    def candidate_index(self, keys: Sequence[str]) -> CandidateIndex:
+        """Candidates for many items' keys in one read (see `candidates`)."""
+        return run_read(self.engine, "finding candidates", lambda s: candidate_index(s, keys))
 
     def apply(
         self, decisions: Sequence[Decision], *, now: datetime, redecide: Redecide | None = None

@@ -1,0 +1,55 @@
+"""Parsing and normalising in worker processes, so every core works while threads fetch.
+
+feedparser is pure Python: in threads, parsing holds the GIL that the storing thread needs.
+Worker processes are started lazily (spawned, never forked from a threaded process) and only
+for polls big enough to repay their start-up.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
+from datetime import datetime
+from multiprocessing import get_context
+
+from aggregator.config.types import Config, SourceConfig
+from aggregator.dedupe import lookup_keys
+from aggregator.models import FetchResult, Item
+from aggregator.pipeline import Keys, to_items
+
+MIN_SOURCES = 16  # fewer sources than this are parsed in the fetching threads
+
+
+def items_and_keys(
+    result: FetchResult, source: SourceConfig, config: Config, now: datetime
+) -> tuple[list[Item], list[Keys] | None]:
+    items = to_items(result, source, config, now)
+    return items, [lookup_keys(item) for item in items]
+
+
+class ParsePool:
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or os.cpu_count() or 1
+        self._executor: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def items_and_keys(
+        self, result: FetchResult, source: SourceConfig, config: Config, now: datetime
+    ) -> tuple[list[Item], list[Keys] | None]:
+        """An ItemMaker: pipeline.to_items and dedupe's lookup keys, computed in a worker."""
+        slim = replace(config, sources=(), feeds=())  # only what parsing needs crosses over
+        return self._pool().submit(items_and_keys, result, source, slim, now).result()
+
+    def _pool(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._executor is None:
+                self._executor = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"))
+            return self._executor
+
+    def close(self) -> None:
+        with self._lock:
+            if self._executor is not None:
+                self._executor.shutdown()
+                self._executor = None

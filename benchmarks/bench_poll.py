@@ -1,0 +1,253 @@
+"""Polling and publishing, side by side with the `reader` library on the same feed farm.
+
+    .venv/bin/python benchmarks/bench_poll.py [--sources 1000] [--entries 20] [--json out.json]
+
+Each poll runs in its own process (a fresh SQLite database for the cold poll, the same one again
+for the warm poll, where every source answers 304); its wall time excludes start-up and set-up
+(opening the store, adding feeds). Peak memory is the largest sum of RSS over the poll process
+and all its children, sampled every 20 ms. The scale test seeds stores of 1k and 100k synthetic
+items, then times a cold poll of a few farm sources and one publish_all into an empty folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from farm import FarmSource, build_farm, serve  # noqa: E402
+
+SETTINGS = """[settings]
+allow_private_networks = true
+per_host_concurrency = 64
+per_host_delay = "0s"
+robots = false
+interval = "1h"
+"""
+
+
+def write_sources(path: Path, base: str, farm: list[FarmSource]) -> Path:
+    blocks = [
+        f'[[source]]\nid = "{s.id}"\nname = "Farm {s.id}"\ntype = "feed"\nurl = "{base}{s.path}"\n'
+        for s in farm
+    ]
+    path.write_text(SETTINGS + "\n" + "\n".join(blocks))
+    return path
+
+
+# --- children: one poll each, in its own process ---
+
+
+def ours_child(sources_path: str, db_path: str) -> dict[str, Any]:
+    from aggregator.config import load_config
+    from aggregator.poll import Poller
+    from aggregator.store import Storage
+
+    config = load_config(sources_path)
+    storage = Storage.open(f"sqlite:///{db_path}")
+    poller = Poller.create(config, storage)
+    started = time.perf_counter()
+    outcomes = poller.poll(list(config.sources))
+    elapsed = time.perf_counter() - started
+    failed = [o.error for o in outcomes if not o.ok]
+    new_items = sum(o.new + o.merged + o.updated for o in outcomes)
+    result = {"elapsed": elapsed, "items": storage.item_count(), "stored": new_items}
+    storage.close()
+    return result | {"failed": len(failed), "first_error": failed[0] if failed else None}
+
+
+def reader_child(urls_path: str, db_path: str, workers: int) -> dict[str, Any]:
+    from reader import make_reader
+
+    reader = make_reader(db_path)
+    for url in Path(urls_path).read_text().split():
+        reader.add_feed(url, exist_ok=True)
+    started = time.perf_counter()
+    reader.update_feeds(workers=workers, scheduled=False)
+    elapsed = time.perf_counter() - started
+    counts = reader.get_entry_counts()
+    failed = sum(1 for feed in reader.get_feeds() if feed.last_exception)
+    reader.close()
+    return {"elapsed": elapsed, "items": counts.total, "failed": failed}
+
+
+def run_child(*args: str) -> dict[str, Any]:
+    """Run this script as a child doing one poll; add the tree's peak RSS in MB."""
+    command = [sys.executable, __file__, "--child", *args]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    peak = _watch_rss(process.pid, lambda: process.poll() is not None)
+    output, _ = process.communicate()
+    if process.returncode:
+        raise RuntimeError(f"child {args[0]} failed with {process.returncode}")
+    result: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
+    return result | {"peak_mb": peak / 2**20}
+
+
+def _watch_rss(pid: int, finished: Any) -> int:
+    peak = 0
+    root = psutil.Process(pid)
+    while not finished():
+        try:
+            tree = [root, *root.children(recursive=True)]
+            peak = max(peak, sum(_rss(p) for p in tree))
+        except psutil.NoSuchProcess:
+            pass
+        time.sleep(0.02)
+    return peak
+
+
+def _rss(process: psutil.Process) -> int:
+    try:
+        return int(process.memory_info().rss)
+    except psutil.NoSuchProcess:
+        return 0
+
+
+# --- the scale test: poll and publish cost with 1k and 100k stored items ---
+
+
+def scale_costs(
+    base: str, farm: list[FarmSource], sizes: list[int], work: Path
+) -> dict[int, dict[str, float]]:
+    from seed_store import seeded_storage
+
+    costs = {}
+    for size in sizes:
+        storage = seeded_storage(work / f"scale-{size}.sqlite", size)
+        costs[size] = _poll_and_publish(storage, base, farm, work / f"feeds-{size}")
+        storage.close()
+    return costs
+
+
+def _poll_and_publish(
+    storage: Any, base: str, farm: list[FarmSource], feeds: Path
+) -> dict[str, float]:
+    from aggregator.config import parse_config
+    from aggregator.poll import Poller, utcnow
+    from aggregator.publish import publish_all
+
+    polls, publishes = [], []
+    for round_ in range(3):
+        group = farm[round_ * 10 : round_ * 10 + 10]  # ten sources not polled before
+        text = write_sources(feeds.with_suffix(f".{round_}.toml"), base, group).read_text()
+        config = parse_config(text, str(feeds.with_suffix(".toml")))
+        started = time.perf_counter()
+        Poller.create(config, storage).poll(list(config.sources))
+        polls.append(time.perf_counter() - started)
+        target = feeds / str(round_)
+        started = time.perf_counter()
+        publish_all(storage, config, target, now=utcnow())
+        publishes.append(time.perf_counter() - started)
+    return {"poll": statistics.median(polls), "publish": statistics.median(publishes)}
+
+
+# --- the whole run ---
+
+
+def run(
+    sources: int, entries: int, scale_sizes: list[int], reader_workers: list[int]
+) -> dict[str, Any]:
+    work = Path(tempfile.mkdtemp(prefix="bench-poll-"))
+    farm = build_farm(work / "www", sources, entries)
+    results: dict[str, Any] = {"sources": sources, "entries": entries}
+    with serve(work / "www") as (base, how):
+        results["server"] = how
+        sources_path = write_sources(work / "sources.toml", base, farm)
+        urls_path = work / "urls.txt"
+        urls_path.write_text("\n".join(base + s.path for s in farm))
+        ours_db = str(work / "ours.sqlite")
+        results["ours_cold"] = run_child("ours", str(sources_path), ours_db)
+        results["ours_warm"] = run_child("ours", str(sources_path), ours_db)
+        for workers in reader_workers:
+            reader_db = str(work / f"reader-{workers}.sqlite")
+            results[f"reader{workers}_cold"] = run_child(
+                "reader", str(urls_path), reader_db, str(workers)
+            )
+            results[f"reader{workers}_warm"] = run_child(
+                "reader", str(urls_path), reader_db, str(workers)
+            )
+        results["scale"] = scale_costs(base, farm, scale_sizes, work)
+    return results
+
+
+def report(results: dict[str, Any]) -> list[tuple[str, str]]:
+    """(metric, value) rows for the Markdown table."""
+    cold, warm = results["ours_cold"], results["ours_warm"]
+    rows = [
+        (
+            "Farm",
+            f"{results['sources']:,} sources × {results['entries']} entries, {results['server']}",
+        )
+    ]
+    rows.append(("Our cold poll", f"{cold['elapsed']:.2f} s ({cold['items']:,} items stored)"))
+    rows.append(("Our warm poll (all 304)", f"{warm['elapsed']:.2f} s"))
+    for key in sorted(k for k in results if k.startswith("reader") and k.endswith("_cold")):
+        workers = key[len("reader") : -len("_cold")]
+        r_cold, r_warm = results[key], results[f"reader{workers}_warm"]
+        label = f"reader, workers={workers}" + (" (its default)" if workers == "1" else "")
+        rows.append(
+            (f"{label}: cold poll", f"{r_cold['elapsed']:.2f} s ({r_cold['items']:,} entries)")
+        )
+        rows.append((f"{label}: warm poll", f"{r_warm['elapsed']:.2f} s"))
+        rows.append((f"Ratio cold, ours / {label}", f"{cold['elapsed'] / r_cold['elapsed']:.2f}×"))
+        rows.append((f"Ratio warm, ours / {label}", f"{warm['elapsed'] / r_warm['elapsed']:.2f}×"))
+    rate = results["sources"] * results["entries"] / cold["elapsed"]
+    rows.append(("Entries ingested per second (our cold poll)", f"{rate:,.0f}"))
+    rows.append(("Peak memory, our cold poll (all processes)", f"{cold['peak_mb']:.0f} MB"))
+    scale = results["scale"]
+    sizes = sorted(scale, key=int)
+    for what in ("poll", "publish"):
+        for size in sizes:
+            label = f"{what.capitalize()} cost at {int(size):,} stored items"
+            detail = "10 new sources × 20 entries" if what == "poll" else "publish_all, all outputs"
+            rows.append((f"{label} ({detail})", f"{scale[size][what] * 1000:.0f} ms"))
+        if len(sizes) > 1:
+            ratio = scale[sizes[-1]][what] / scale[sizes[0]][what]
+            rows.append(
+                (
+                    f"{what.capitalize()} cost ratio {int(sizes[-1]):,} / {int(sizes[0]):,}",
+                    f"{ratio:.2f}×",
+                )
+            )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--sources", type=int, default=1000)
+    parser.add_argument("--entries", type=int, default=20)
+    parser.add_argument("--scale", type=int, nargs="*", default=[1000, 100_000])
+    parser.add_argument("--reader-workers", type=int, nargs="*", default=[1, 16])
+    parser.add_argument("--json", type=Path, help="also write the raw results here")
+    args = parser.parse_args()
+    if args.child:
+        kind, *rest = args.child
+        if kind == "ours":
+            print(json.dumps(ours_child(*rest)))
+        else:
+            print(json.dumps(reader_child(rest[0], rest[1], int(rest[2]))))
+        return
+    results = run(args.sources, args.entries, args.scale, args.reader_workers)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    for metric, value in report(results):
+        print(f"{metric}: {value}")
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    main()
