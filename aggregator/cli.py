@@ -16,6 +16,8 @@ from aggregator.errors import AggregatorError, ConfigErrors
 from aggregator.models import PollOutcome
 
 if TYPE_CHECKING:
+    from wsgiref.types import WSGIApplication
+
     from aggregator.store import Storage
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_CONFIG = 0, 1, 2
@@ -66,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_listen_options(serve)
     serve.add_argument(
         "--from-db", action="store_true", help="serve the documents published into the database"
+    )
+    serve.add_argument(
+        "--admin", action="store_true", help="also serve the admin console at /admin"
     )
     serve.set_defaults(handler=cmd_serve)
 
@@ -190,8 +195,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return serve_from_db(args)
     feeds_dir.mkdir(parents=True, exist_ok=True)
     print(f"serving {feeds_dir} on http://{args.host}:{args.port}/", file=sys.stderr)
-    serve(create_app(feeds_dir), args.host, args.port)
+    storage = open_storage(args) if args.admin else None
+    try:
+        serve(create_app(feeds_dir, mounts=admin_mounts(args, storage)), args.host, args.port)
+    finally:
+        if storage is not None:
+            storage.close()
     return EXIT_OK
+
+
+def admin_mounts(args: argparse.Namespace, storage: Storage | None) -> dict[str, WSGIApplication]:
+    """`serve --admin`: the console at /admin, beside the published feeds."""
+    if storage is None or not args.admin:
+        return {}
+    from aggregator.admin.standalone import standalone_admin
+
+    app = standalone_admin(
+        storage, Path(args.sources), Path(args.feeds_dir), trust_proxy=args.trust_proxy
+    )
+    return {"/admin": app}
 
 
 def serve_from_db(args: argparse.Namespace) -> int:
@@ -203,7 +225,11 @@ def serve_from_db(args: argparse.Namespace) -> int:
     storage = open_storage(args)
     try:
         print(f"serving {args.db} documents on http://{args.host}:{args.port}/", file=sys.stderr)
-        app = create_app(Path(args.feeds_dir), source=DatabaseSource(storage))
+        app = create_app(
+            Path(args.feeds_dir),
+            source=DatabaseSource(storage),
+            mounts=admin_mounts(args, storage),
+        )
         serve(app, args.host, args.port)
     finally:
         storage.close()

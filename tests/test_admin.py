@@ -375,3 +375,20 @@ def _console(service: Service) -> Console:
         republish=lambda: None,
         poll_now=lambda sid: PollOutcome(sid, ok=True),
     )
+
+
+def test_the_console_without_the_scheduler_polls_and_publishes(
+    service: Service, server: FeedServer
+) -> None:
+    from aggregator.admin.standalone import standalone_admin
+
+    app = standalone_admin(service.storage, service.sources_path, service.feeds_dir)
+    client = WsgiClient(app, environ={"SCRIPT_NAME": "/admin"})
+    token = client.get("/login").csrf()
+    client.post("/login", {"csrf": token, "name": "alice", "password": PASSWORD})
+    reply = client.post("/sources/board/poll", {"csrf": client.get("/sources").csrf()})
+    location = (reply.header("Location") or "").removeprefix("/admin")
+    assert "Polled board: 3 new" in client.get(location).text
+    assert "Board meeting minutes for January" in atom(service)
+    service.sources_path.write_text(service.sources_path.read_text() + "\n[[source]]\nid = 1\n")
+    assert "Board news" in client.get("/sources").text  # a broken edit: the last good config
