@@ -392,3 +392,24 @@ def test_the_console_without_the_scheduler_polls_and_publishes(
     assert "Board meeting minutes for January" in atom(service)
     service.sources_path.write_text(service.sources_path.read_text() + "\n[[source]]\nid = 1\n")
     assert "Board news" in client.get("/sources").text  # a broken edit: the last good config
+
+
+def test_merge_then_split_through_the_console(client: WsgiClient, service: Service) -> None:
+    service.poll_now("board")
+    signed_in(client)
+    ids = {item.title: item.id for item in service.storage.items()}
+    keep, other = (
+        ids["Partnership annual report published"],
+        ids["Board meeting minutes for January"],
+    )
+    csrf = page_csrf(client, "/admin/items")
+    reply = client.post(
+        "/admin/items/merge", {"csrf": csrf, "keep": str(keep), "other": str(other)}
+    )
+    assert "merged" in client.get(reply.header("Location") or "").text
+    assert len(service.storage.item(keep).sightings) == 2
+    assert "Board meeting minutes for January" not in atom(service)
+    client.post(f"/admin/items/{keep}/split", {"csrf": csrf})
+    assert len(service.storage.items()) == 3
+    assert "Board meeting minutes for January" in atom(service)
+    assert [entry[1] for entry in service.storage.audit(keep)] == ["merge", "split"]
