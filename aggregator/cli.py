@@ -131,8 +131,9 @@ def cmd_poll(args: argparse.Namespace) -> int:
                 sources, on_outcome=lambda o: progress.step(o.source_id)
             )
         report_outcomes(outcomes)
-        if any(o.new or o.updated or o.merged for o in outcomes):
-            publish(storage, config, Path(args.feeds_dir), utcnow())
+        # Always: a run killed between storing and publishing is caught up by the next one,
+        # and unchanged outputs are not rewritten.
+        publish(storage, config, Path(args.feeds_dir), utcnow())
     finally:
         storage.close()
     return EXIT_OK

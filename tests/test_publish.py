@@ -250,3 +250,20 @@ def test_ping_websub_unreachable_raises_fetch_error() -> None:
 def test_ping_websub_nothing_changed_sends_nothing() -> None:
     ping_websub("https://websub.example.net/", [], requests.Session())
     assert len(responses.calls) == 0
+
+
+def test_stale_temp_files_of_a_killed_publisher_are_removed(tmp_path: Path) -> None:
+    import time
+
+    from aggregator.publish.atomic import STALE_TEMP_SECONDS, remove_stale_temps
+
+    stale = tmp_path / ".all.atom.abc123.tmp"
+    fresh = tmp_path / ".all.rss.def456.tmp"
+    published = tmp_path / "all.atom"
+    for path in (stale, fresh, published):
+        path.write_bytes(b"x")
+    old = time.time() - STALE_TEMP_SECONDS - 10
+    os.utime(stale, (old, old))
+    os.utime(published, (old, old))
+    assert remove_stale_temps(tmp_path) == [stale]
+    assert not stale.exists() and fresh.exists() and published.exists()

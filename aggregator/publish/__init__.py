@@ -9,7 +9,7 @@ from typing import Protocol
 
 from aggregator.config.types import Config
 from aggregator.models import StoredItem
-from aggregator.publish.atomic import write_if_changed
+from aggregator.publish.atomic import remove_stale_temps, write_if_changed
 from aggregator.publish.block import block_columns, block_json, render_block, truncate_summary
 from aggregator.publish.jsonfeed import build_json_feed
 from aggregator.publish.opml import build_opml, parse_opml
@@ -73,6 +73,8 @@ def render_outputs(reader: ItemReader, config: Config, *, now: datetime) -> dict
 
 def write_outputs(outputs: dict[str, bytes], feeds_dir: Path) -> list[Path]:
     """Write each output atomically where its bytes changed; return those files."""
+    if feeds_dir.is_dir():
+        remove_stale_temps(feeds_dir)
     changed = [
         feeds_dir / name
         for name, data in outputs.items()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import time
 from pathlib import Path
 
 
@@ -27,6 +28,21 @@ def write_if_changed(path: Path, data: bytes) -> bool:
         raise
     _fsync_dir(path.parent)
     return True
+
+
+STALE_TEMP_SECONDS = 300.0  # older than any real write: left behind by a killed publisher
+
+
+def remove_stale_temps(directory: Path, *, now: float | None = None) -> list[Path]:
+    """Delete temp files a killed publisher left behind (never served, but they pile up)."""
+    cutoff = (time.time() if now is None else now) - STALE_TEMP_SECONDS
+    removed = []
+    for temp in directory.glob(".*.tmp"):
+        with contextlib.suppress(FileNotFoundError):
+            if temp.stat().st_mtime < cutoff:
+                temp.unlink()
+                removed.append(temp)
+    return removed
 
 
 def _current(path: Path) -> bytes | None:
