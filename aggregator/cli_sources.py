@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from aggregator.canonical import canonical_url
 from aggregator.cli import EXIT_CONFIG, EXIT_OK, load_or_report
 from aggregator.cli_admin import fail
 from aggregator.config import append_source
@@ -107,18 +108,18 @@ def cmd_import_opml(args: argparse.Namespace) -> int:
     config = load_or_report(args)
     if config is None:
         return EXIT_CONFIG
-    known_urls = {s.url for s in config.sources}
+    known_urls = {canonical_url(s.url) for s in config.sources}
     taken = {s.id for s in config.sources}
     added = 0
     entries = parse_opml(Path(args.file).read_bytes())
     with Progress(len(entries), "import", lines=False) as progress:
         for title, xml_url, _html_url in entries:
             progress.step(xml_url)
-            if xml_url in known_urls:
+            if canonical_url(xml_url) in known_urls:
                 continue
             if _import_one(args, title, xml_url, taken) != EXIT_OK:
                 return 1
-            known_urls.add(xml_url)
+            known_urls.add(canonical_url(xml_url))
             added += 1
     print(f"imported {added} source(s) from {args.file}")
     return EXIT_OK
