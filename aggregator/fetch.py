@@ -9,29 +9,43 @@ address each connection actually reached is checked (no DNS-rebinding window).
 
 from __future__ import annotations
 
-import ipaddress
 import socket
-import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
-from contextvars import ContextVar
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import requests
-import urllib3.response
-from requests.adapters import HTTPAdapter
-from urllib3 import HTTPConnectionPool, HTTPSConnectionPool, PoolManager
-from urllib3.connection import HTTPConnection, HTTPSConnection
 
 from aggregator import USER_AGENT
 from aggregator.config.types import Settings, SourceConfig
 from aggregator.errors import FetchError, SourceGone
 from aggregator.models import FetchResult, SourceState
+from aggregator.netguard import (
+    RefusedAddress,
+    Watchdog,
+    check_literal_host,
+    deadline_passed,
+    forbidden_address,
+    guard,
+    new_session,
+)
+
+__all__ = [
+    "FetchPolicy",
+    "RefusedAddress",
+    "build_headers",
+    "build_request",
+    "fetch",
+    "forbidden_address",
+    "max_age",
+    "new_session",
+    "retry_after",
+    "split_content_type",
+]
 
 ACCEPT = (
     "application/atom+xml, application/rss+xml, application/rdf+xml;q=0.9, "
@@ -41,15 +55,7 @@ ACCEPT = (
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 PERMANENT = frozenset({301, 308})
 CHUNK = 16 * 1024
-POOL_SIZE = 32
 T = TypeVar("T")
-
-_allow_private: ContextVar[bool] = ContextVar("allow_private", default=False)
-_watchdog: ContextVar[_Watchdog | None] = ContextVar("watchdog", default=None)
-
-
-class RefusedAddress(FetchError):
-    """The host resolves to (or connected to) an address we must not reach."""
 
 
 @dataclass(frozen=True)
@@ -71,149 +77,6 @@ class FetchPolicy:
             max_bytes=settings.max_bytes,
             allow_private_networks=settings.allow_private_networks,
         )
-
-
-# --- the SSRF guard: check the peer address of every new connection ---
-
-
-def forbidden_address(ip: str) -> bool:
-    address = ipaddress.ip_address(ip.split("%", 1)[0])
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return bool(
-        address.is_loopback
-        or address.is_private
-        or address.is_link_local
-        or address.is_multicast
-        or address.is_reserved
-        or address.is_unspecified
-    )
-
-
-def _check_peer(sock: socket.socket, host: str) -> None:
-    if _allow_private.get():
-        return
-    peer = sock.getpeername()[0]
-    if forbidden_address(peer):
-        sock.close()
-        raise RefusedAddress(f"refused: {host} resolves to private address {peer}")
-
-
-class _Watchdog:
-    """Shuts down the sockets of one fetch when its deadline passes, so a blocked read returns."""
-
-    def __init__(self, seconds: float) -> None:
-        self.fired = False
-        self._sockets: list[socket.socket] = []
-        self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._fire)
-        self._timer.daemon = True
-
-    def watch(self, sock: socket.socket | None) -> None:
-        if sock is None:
-            return
-        with self._lock:
-            self._sockets.append(sock)
-            fired = self.fired
-        if fired:
-            _shut(sock)
-
-    def _fire(self) -> None:
-        with self._lock:
-            self.fired = True
-            sockets = list(self._sockets)
-        for sock in sockets:
-            _shut(sock)
-
-    def __enter__(self) -> _Watchdog:
-        self._token = _watchdog.set(self)
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._timer.cancel()
-        _watchdog.reset(self._token)
-
-
-def _shut(sock: socket.socket) -> None:
-    with suppress(OSError):
-        sock.shutdown(socket.SHUT_RDWR)
-
-
-def _watch(sock: socket.socket | None) -> None:
-    watchdog = _watchdog.get()
-    if watchdog is not None:
-        watchdog.watch(sock)
-
-
-class _GuardedHTTPConnection(HTTPConnection):
-    def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        _check_peer(sock, self.host)
-        return sock
-
-    def getresponse(self) -> urllib3.response.HTTPResponse:  # type: ignore[override]
-        _watch(self.sock)  # new or reused, this socket now waits on the server
-        return super().getresponse()
-
-
-class _GuardedHTTPSConnection(HTTPSConnection):
-    def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        _check_peer(sock, self.host)
-        return sock
-
-    def getresponse(self) -> urllib3.response.HTTPResponse:  # type: ignore[override]
-        _watch(self.sock)
-        return super().getresponse()
-
-
-class _GuardedHTTPPool(HTTPConnectionPool):
-    ConnectionCls = _GuardedHTTPConnection
-
-
-class _GuardedHTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _GuardedHTTPSConnection
-
-
-class GuardedAdapter(HTTPAdapter):
-    """An HTTPAdapter whose connections refuse private peers while the guard is on."""
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        manager: PoolManager = self.poolmanager
-        manager.pool_classes_by_scheme = {"http": _GuardedHTTPPool, "https": _GuardedHTTPSPool}
-
-
-def new_session() -> requests.Session:
-    """A session whose connection pools suit concurrent polling and carry the SSRF guard."""
-    session = requests.Session()
-    adapter = GuardedAdapter(pool_connections=POOL_SIZE, pool_maxsize=POOL_SIZE, max_retries=0)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session
-
-
-@contextmanager
-def _guard(policy: FetchPolicy) -> Iterator[None]:
-    token = _allow_private.set(policy.allow_private_networks)
-    try:
-        yield
-    finally:
-        _allow_private.reset(token)
-
-
-def _check_literal_host(url: str, policy: FetchPolicy) -> None:
-    """Refuse IP-literal hosts early; hostnames are checked on the connected socket."""
-    host = urlsplit(url).hostname or ""
-    if policy.allow_private_networks:
-        return
-    try:
-        literal = ipaddress.ip_address(host)
-    except ValueError:
-        return
-    if forbidden_address(str(literal)):
-        raise RefusedAddress(f"refused: {host} resolves to private address {literal}")
 
 
 # --- request building ---
@@ -255,7 +118,7 @@ def fetch(
     started = time.monotonic()
     request = _prepared(lambda: build_request(url, state, policy), url)
     hops = _Hops(url, {url})
-    with _guard(policy), _Watchdog(policy.deadline) as watchdog:
+    with guard(policy.allow_private_networks), Watchdog(policy.deadline) as watchdog:
         try:
             while True:
                 response = _send(session, request, policy, started)
@@ -289,7 +152,7 @@ def _send(
     started: float,
 ) -> requests.Response:
     url = request.url or ""
-    _check_literal_host(url, policy)
+    check_literal_host(url, policy.allow_private_networks)
     remaining = policy.deadline - (time.monotonic() - started)
     if remaining <= 0:
         raise FetchError(f"deadline of {policy.deadline:g}s passed before the response")
@@ -396,8 +259,7 @@ def _raw_pieces(
         except Exception as exc:  # urllib3 and socket errors while streaming
             raise FetchError(f"connection failed while reading: {_short(exc)}") from exc
         if not piece:
-            watchdog = _watchdog.get()
-            if watchdog is not None and watchdog.fired:  # its shutdown looks like a clean EOF
+            if deadline_passed():  # the watchdog's shutdown looks like a clean EOF
                 raise FetchError(_deadline_message(policy))
             return
         yield piece
