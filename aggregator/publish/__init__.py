@@ -11,9 +11,10 @@ from aggregator.config.types import Config
 from aggregator.models import StoredItem
 from aggregator.publish.atomic import remove_stale_temps, write_if_changed
 from aggregator.publish.block import block_columns, block_json, render_block, truncate_summary
+from aggregator.publish.gather import block_items, feed_items, pinned_items
 from aggregator.publish.jsonfeed import build_json_feed
 from aggregator.publish.opml import build_opml, parse_opml
-from aggregator.publish.select import publication_order, select_items
+from aggregator.publish.select import select_items
 from aggregator.publish.syndication import build_atom, build_rss
 from aggregator.publish.websub import ping_websub
 
@@ -50,6 +51,7 @@ class ItemReader(Protocol):
         include_hidden: bool = ...,
         since: datetime | None = ...,
         limit: int | None = ...,
+        pinned: bool | None = ...,
     ) -> list[StoredItem]: ...
 
 
@@ -62,9 +64,10 @@ def publish_all(
 
 def render_outputs(reader: ItemReader, config: Config, *, now: datetime) -> dict[str, bytes]:
     """Every output document, name -> bytes."""
-    items = sorted(reader.items(), key=publication_order)
-    outputs = dict(_feed_documents(items, config, now))
-    columns = block_columns(items, config.settings, config.feeds)
+    pinned = pinned_items(reader)
+    outputs = dict(_feed_documents(reader, pinned, config, now))
+    shown = block_items(reader, config.settings, pinned)
+    columns = block_columns(shown, config.settings, config.feeds)
     outputs["latest.html"] = render_block(columns, config.settings).encode("utf-8")
     outputs["latest.json"] = block_json(columns, config.settings)
     outputs["sources.opml"] = build_opml(config)
@@ -88,11 +91,11 @@ def write_outputs(outputs: dict[str, bytes], feeds_dir: Path) -> list[Path]:
 
 
 def _feed_documents(
-    items: list[StoredItem], config: Config, now: datetime
+    reader: ItemReader, pinned: list[StoredItem], config: Config, now: datetime
 ) -> list[tuple[str, bytes]]:
     documents = []
     for feed in config.feeds:
-        chosen = select_items(items, feed, now)
+        chosen = feed_items(reader, feed, pinned, now)
         documents.append((f"{feed.id}.atom", build_atom(feed, chosen, config.settings)))
         documents.append((f"{feed.id}.rss", build_rss(feed, chosen, config.settings)))
         documents.append((f"{feed.id}.json", build_json_feed(feed, chosen, config.settings)))

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from aggregator.errors import NotFound
 from aggregator.models import Candidate, Category, ReviewType, Sighting, StoredItem
@@ -40,11 +40,15 @@ class ItemFilter:
     include_hidden: bool = False
     since: datetime | None = None
     limit: int | None = None
+    pinned: bool | None = None  # None: either
 
     def conditions(self) -> list[ColumnElement[bool]]:
-        found: list[ColumnElement[bool]] = [ItemRow.deleted.is_(False)]
+        newest_first = self.pinned is False and self.limit is not None
+        found: list[ColumnElement[bool]] = [_is_false(ItemRow.deleted, newest_first)]
         if not self.include_hidden:
-            found.append(ItemRow.hidden.is_(False))
+            found.append(_is_false(ItemRow.hidden, newest_first))
+        if self.pinned is not None:
+            found.append(ItemRow.pinned.is_(self.pinned))
         if self.categories:
             found.append(effective_category().in_(list(self.categories)))
         if self.review_types:
@@ -65,6 +69,15 @@ class ItemFilter:
         ordered = (ItemRow.pinned.desc(), ItemRow.published.desc(), ItemRow.id.desc())
         query = select(ItemRow).where(and_(*self.conditions())).order_by(*ordered)
         return query if self.limit is None else query.limit(self.limit)
+
+
+def _is_false(flag: InstrumentedAttribute[bool], hide_from_planner: bool) -> ColumnElement[bool]:
+    """With `hide_from_planner`, the same test through coalesce(): with no index on (deleted,
+    hidden) to tempt SQLite, "newest first, LIMIT n" walks ix_items_published and stops after n
+    rows instead of sorting every live item."""
+    if hide_from_planner:
+        return func.coalesce(flag, False).is_(False)
+    return flag.is_(False)
 
 
 def _matches(search: str) -> ColumnElement[bool]:

@@ -177,9 +177,16 @@ class Storage(UserStore, LeaseStore, DocumentStore, RetentionStore):
         include_hidden: bool = False,
         since: datetime | None = None,
         limit: int | None = None,
+        pinned: bool | None = None,
     ) -> list[StoredItem]:
-        """Live items, pinned first, then newest published first (id breaks ties)."""
-        wanted = ItemFilter(categories, review_types, sources, search, include_hidden, since, limit)
+        """Live items, pinned first, then newest published first (id breaks ties).
+
+        `pinned` keeps only pinned (True) or unpinned (False) items; unpinned with a limit is
+        the cheap "newest n" read publishing makes.
+        """
+        wanted = ItemFilter(
+            categories, review_types, sources, search, include_hidden, since, limit, pinned
+        )
         return run_read(self.engine, "listing items", lambda s: list_items(s, wanted))
 
     def item(self, item_id: int) -> StoredItem:
