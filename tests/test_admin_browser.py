@@ -100,6 +100,7 @@ def fetch(url: str) -> str:
 def test_admin_adds_an_html_source_previews_polls_and_hides_an_item(
     browser: Any, site: tuple[Service, str, FeedServer]
 ) -> None:
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -109,7 +110,10 @@ def test_admin_adds_an_html_source_previews_polls_and_hides_an_item(
     def submit(button: Any, until: Any) -> None:
         """Click, then wait for the next page (a click returns before navigation ends)."""
         button.click()
-        WebDriverWait(browser, 20).until(until)
+        # The old page's elements go stale while the new one loads: keep looking.
+        WebDriverWait(browser, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
+            until
+        )
 
     def flash_says(text: str) -> Any:
         return lambda d: any(text in e.text for e in d.find_elements(By.CSS_SELECTOR, ".flash"))
