@@ -72,8 +72,7 @@ def _append(path: str, fields: dict[str, object]) -> int:
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
-    from aggregator.pipeline import poll_one
-    from aggregator.politeness import HostLimiter
+    from aggregator.pipeline import preview
     from aggregator.poll import utcnow
 
     config = load_or_report(args)
@@ -82,14 +81,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
     source = config.source(args.id)
     if source is None:
         return fail(f"unknown source id: {args.id}")
-    fetched = poll_one(
-        source,
-        SourceState(source.id),
-        config,
-        session=new_session(),
-        limiter=HostLimiter(),
-        now=utcnow(),
-    )
+    fetched = preview(config, source, now=utcnow())
     if not fetched.ok:
         return fail(f"{source.id}: {fetched.error}")
     for item in fetched.items:

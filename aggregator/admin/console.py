@@ -8,26 +8,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aggregator.config.types import Config, SourceConfig
-from aggregator.models import PollOutcome, SourceState
+from aggregator.models import PollOutcome
 from aggregator.pipeline import SourceFetch
 from aggregator.store import Storage
 
 
 def preview_source(config: Config, source: SourceConfig) -> SourceFetch:
     """Fetch, parse and normalise one source as if never polled, storing nothing."""
-    from aggregator.fetch import new_session
-    from aggregator.pipeline import poll_one
-    from aggregator.politeness import HostLimiter
+    from aggregator.pipeline import preview
     from aggregator.poll import utcnow
 
-    return poll_one(
-        source,
-        SourceState(source.id),
-        config,
-        session=new_session(),
-        limiter=HostLimiter(),
-        now=utcnow(),
-    )
+    return preview(config, source, now=utcnow())
 
 
 @dataclass
