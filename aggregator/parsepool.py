@@ -14,10 +14,11 @@ from dataclasses import replace
 from datetime import datetime
 from multiprocessing import get_context
 
+from aggregator import dedupe
 from aggregator.config.types import Config, SourceConfig
 from aggregator.dedupe import lookup_keys
+from aggregator.itemize import Keys, to_items
 from aggregator.models import FetchResult, Item
-from aggregator.pipeline import Keys, to_items
 
 MIN_SOURCES = 16  # fewer sources than this are parsed in the fetching threads
 
@@ -26,7 +27,15 @@ def items_and_keys(
     result: FetchResult, source: SourceConfig, config: Config, now: datetime
 ) -> tuple[list[Item], list[Keys] | None]:
     items = to_items(result, source, config, now)
-    return items, [lookup_keys(item) for item in items]
+    keys = [lookup_keys(item) for item in items]
+    _forget_features()
+    return items, keys
+
+
+def _forget_features() -> None:
+    """A worker sees each story once: dedupe's feature caches would only grow its memory."""
+    dedupe.features.cache_clear()
+    dedupe._minhash_bands.cache_clear()
 
 
 class ParsePool:

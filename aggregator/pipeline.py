@@ -10,19 +10,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from functools import partial
 from urllib.parse import urlsplit
 
 import requests
 
-from aggregator.classify import classify
 from aggregator.config.types import Config, Settings, SourceConfig
 from aggregator.errors import AggregatorError, FetchError, SourceGone
 from aggregator.fetch import FetchPolicy, fetch
 from aggregator.govuk_query import GOVUK_HOST, GOVUK_MIN_INTERVAL
-from aggregator.models import Classification, FetchResult, Item, SourceState
-from aggregator.normalise import normalise, source_keys
-from aggregator.parsers import parser_for
+from aggregator.itemize import Keys, to_items
+from aggregator.models import FetchResult, Item, SourceState
 from aggregator.politeness import HostLimiter
 from aggregator.robots import RobotsCache
 
@@ -60,32 +57,6 @@ def source_url(source: SourceConfig, state: SourceState) -> str:
     return source.url
 
 
-def classifier_for(config: Config, source: SourceConfig) -> Callable[..., Classification]:
-    rules = (*source.rules, *config.settings.rules)
-    return partial(classify, hint=source.category, rules=rules)
-
-
-def to_items(
-    result: FetchResult, source: SourceConfig, config: Config, now: datetime
-) -> list[Item]:
-    parsed = parser_for(source.type)(result, source).items
-    keys = source_keys(parsed, source)
-    classify_item = classifier_for(config, source)
-    return [
-        normalise(
-            entry,
-            source,
-            key,
-            first_seen=now,
-            now=now,
-            classify=classify_item,
-            tracking_params=config.settings.tracking_params,
-        )
-        for entry, key in zip(parsed, keys, strict=True)
-    ]
-
-
-Keys = tuple[str, ...]
 # Items and, when the maker computed them (aggregator.parsepool), their dedupe lookup keys.
 ItemMaker = Callable[
     [FetchResult, SourceConfig, Config, datetime], tuple[list[Item], list[Keys] | None]

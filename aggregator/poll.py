@@ -47,7 +47,7 @@ class Poller:
     parse_pool: ParsePool = field(default_factory=ParsePool)
 
     @classmethod
-    def create(cls, config: Config, storage: Storage, *, workers: int = 32) -> Poller:
+    def create(cls, config: Config, storage: Storage, *, workers: int = 8) -> Poller:
         return cls(config, storage, new_session(), HostLimiter(), workers)
 
     def due_sources(self) -> list[SourceConfig]:

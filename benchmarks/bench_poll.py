@@ -21,15 +21,18 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
-
-import psutil
+from typing import TYPE_CHECKING, Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from farm import FarmSource, build_farm, serve  # noqa: E402
+# Parsing workers are spawned and re-import the main module: like the `aggregator` script, this
+# one imports aggregator.cli and little else at the top (farm, psutil are imported where used).
+import aggregator.cli  # noqa: E402, F401
+
+if TYPE_CHECKING:
+    from farm import FarmSource
 
 SETTINGS = """[settings]
 allow_private_networks = true
@@ -101,6 +104,8 @@ def run_child(*args: str) -> dict[str, Any]:
 
 
 def _watch_rss(pid: int, finished: Any) -> int:
+    import psutil
+
     peak = 0
     root = psutil.Process(pid)
     while not finished():
@@ -113,7 +118,9 @@ def _watch_rss(pid: int, finished: Any) -> int:
     return peak
 
 
-def _rss(process: psutil.Process) -> int:
+def _rss(process: Any) -> int:
+    import psutil
+
     try:
         return int(process.memory_info().rss)
     except psutil.NoSuchProcess:
@@ -164,6 +171,8 @@ def _poll_and_publish(
 def run(
     sources: int, entries: int, scale_sizes: list[int], reader_workers: list[int]
 ) -> dict[str, Any]:
+    from farm import build_farm, serve
+
     work = Path(tempfile.mkdtemp(prefix="bench-poll-"))
     farm = build_farm(work / "www", sources, entries)
     results: dict[str, Any] = {"sources": sources, "entries": entries}

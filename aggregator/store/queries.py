@@ -43,10 +43,12 @@ class ItemFilter:
     pinned: bool | None = None  # None: either
 
     def conditions(self) -> list[ColumnElement[bool]]:
-        newest_first = self.pinned is False and self.limit is not None
-        found: list[ColumnElement[bool]] = [_is_false(ItemRow.deleted, newest_first)]
+        # Publishing's reads (the pinned; the newest n unpinned) beat the (deleted, hidden)
+        # index by a plain scan or by walking ix_items_published.
+        by_pin = self.pinned is True or (self.pinned is False and self.limit is not None)
+        found: list[ColumnElement[bool]] = [_is_false(ItemRow.deleted, by_pin)]
         if not self.include_hidden:
-            found.append(_is_false(ItemRow.hidden, newest_first))
+            found.append(_is_false(ItemRow.hidden, by_pin))
         if self.pinned is not None:
             found.append(ItemRow.pinned.is_(self.pinned))
         if self.categories:
@@ -72,9 +74,10 @@ class ItemFilter:
 
 
 def _is_false(flag: InstrumentedAttribute[bool], hide_from_planner: bool) -> ColumnElement[bool]:
-    """With `hide_from_planner`, the same test through coalesce(): with no index on (deleted,
-    hidden) to tempt SQLite, "newest first, LIMIT n" walks ix_items_published and stops after n
-    rows instead of sorting every live item."""
+    """With `hide_from_planner`, the same test through coalesce(), which no index serves: then
+    SQLite reads "newest first, LIMIT n" by walking ix_items_published, stopping after n rows,
+    and "pinned only" by one sequential scan, instead of visiting every live row through the
+    (deleted, hidden) prefix of ix_items_listing and sorting them."""
     if hide_from_planner:
         return func.coalesce(flag, False).is_(False)
     return flag.is_(False)

@@ -1,0 +1,44 @@
+"""A fetched document to normalised, classified items: what parsing workers import.
+
+Kept apart from aggregator.pipeline (HTTP, politeness, robots) so that a worker process
+(aggregator.parsepool) loads only the parsing side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+
+from aggregator.classify import classify
+from aggregator.config.types import Config, SourceConfig
+from aggregator.models import Classification, FetchResult, Item
+from aggregator.normalise import normalise, source_keys
+from aggregator.parsers import parser_for
+
+Keys = tuple[str, ...]  # dedupe lookup keys of one item
+
+
+def classifier_for(config: Config, source: SourceConfig) -> Callable[..., Classification]:
+    rules = (*source.rules, *config.settings.rules)
+    return partial(classify, hint=source.category, rules=rules)
+
+
+def to_items(
+    result: FetchResult, source: SourceConfig, config: Config, now: datetime
+) -> list[Item]:
+    parsed = parser_for(source.type)(result, source).items
+    keys = source_keys(parsed, source)
+    classify_item = classifier_for(config, source)
+    return [
+        normalise(
+            entry,
+            source,
+            key,
+            first_seen=now,
+            now=now,
+            classify=classify_item,
+            tracking_params=config.settings.tracking_params,
+        )
+        for entry, key in zip(parsed, keys, strict=True)
+    ]
