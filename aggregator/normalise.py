@@ -139,7 +139,7 @@ def normalise(
         updated=updated,
         category=verdict.category,
         review_type=verdict.review_type,
-        author=_clean_line(parsed.author),
+        author=_clean_line(plain_title(parsed.author or "")),  # loose parses leave &amp; in it
         source_categories=parsed.categories,
         event_date=parsed.event_date,
         content_hash=content_hash(title, url, summary, content, stable_date),

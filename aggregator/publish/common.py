@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from aggregator.config.types import FeedConfig, Settings
 from aggregator.models import StoredItem
@@ -15,11 +15,36 @@ XML_ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]
 SITE_AUTHOR = "Safeguarding feeds"
 EMPTY_FEED_UPDATED = datetime(2000, 1, 1, tzinfo=UTC)  # fixed, so an empty feed never churns
 UNTITLED = "(untitled)"
+# Characters a URI may hold outside its host (RFC 3986; "[" and "]" only ever in a host).
+_NOT_URI_CHAR = re.compile(r"[^A-Za-z0-9\-._~:/?#@!$&'()*+,;=%]|%(?![0-9A-Fa-f]{2})")
 
 
 def clean(text: str | None) -> str:
     """`text` without XML-illegal characters ("" for None)."""
     return XML_ILLEGAL.sub("", text) if text else ""
+
+
+def as_uri(url: str | None) -> str:
+    """`url` as a URI ("" for None): IRI characters, spaces and stray "%" percent-encoded
+    as UTF-8 and an international host IDNA-encoded, since feed readers and validators
+    reject them raw."""
+    parts = urlsplit(clean(url).strip())
+    netloc = parts.netloc if parts.netloc.isascii() else _idna(parts.netloc)
+    rest = urlunsplit(("", "", parts.path, parts.query, parts.fragment))
+    encoded = _NOT_URI_CHAR.sub(lambda m: quote(m.group(), safe=""), rest)
+    scheme = f"{parts.scheme}:" if parts.scheme else ""
+    authority = f"//{netloc}" if parts.netloc else ""
+    return scheme + authority + encoded
+
+
+def _idna(netloc: str) -> str:
+    userinfo, at, hostport = netloc.rpartition("@")
+    host, colon, port = hostport.partition(":")
+    try:
+        host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        host = quote(host, safe="")
+    return f"{userinfo}{at}{host}{colon}{port}"
 
 
 def title_of(item: StoredItem) -> str:
@@ -65,18 +90,20 @@ def item_tags(item: StoredItem) -> list[str]:
 
 
 def distinct_updated(items: list[StoredItem]) -> dict[int, datetime]:
-    """Each item's Atom `updated`, nudged forward by whole seconds where two would be equal.
+    """Each item's Atom `updated`, nudged forward by milliseconds where two would be equal.
 
     The W3C validator warns about entries sharing an `updated` value, which is common for items
-    dated only by day. Ties are broken in id order, so an existing entry keeps its value when a
-    newer item joins; `updated` is never earlier than `published`.
+    dated only by day or first seen in the same poll. Ties are broken in id order, so an
+    existing entry keeps its value when a newer item joins; `updated` is never earlier than
+    `published`. Milliseconds, not seconds: items first seen just now must not be dated in
+    the future (a thousand ties move one second, not a quarter of an hour).
     """
     moments = {i.id: utc_seconds(max(as_utc(i.updated), as_utc(i.published))) for i in items}
     taken: set[datetime] = set()
     for item_id in sorted(moments, key=lambda key: (moments[key], key)):
         moment = moments[item_id]
         while moment in taken:
-            moment += timedelta(seconds=1)
+            moment += timedelta(milliseconds=1)
         moments[item_id] = moment
         taken.add(moment)
     return moments

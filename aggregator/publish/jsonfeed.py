@@ -9,6 +9,7 @@ from aggregator.config.types import FeedConfig, Settings
 from aggregator.models import StoredItem
 from aggregator.publish.common import (
     SITE_AUTHOR,
+    as_uri,
     clean,
     entry_id,
     feed_url,
@@ -41,7 +42,7 @@ def json_item(item: StoredItem, settings: Settings) -> dict[str, Any]:
     summary = clean(item.summary).strip()
     entry: dict[str, Any] = {"id": entry_id(item, settings)}
     if item.url:
-        entry["url"] = clean(item.url)
+        entry["url"] = as_uri(item.url)
     entry["title"] = title_of(item)
     if item.content_html and clean(item.content_html).strip():
         entry["content_html"] = clean(item.content_html)
@@ -65,7 +66,11 @@ def _extension(item: StoredItem) -> dict[str, Any]:
         "event_date": item.event_date.isoformat() if item.event_date else None,
         "pinned": item.pinned,
         "sightings": [
-            {"source": s.source_id, "url": s.url, "first_seen": rfc3339(s.first_seen)}
+            {
+                "source": s.source_id,
+                "url": as_uri(s.url) or None,
+                "first_seen": rfc3339(s.first_seen),
+            }
             for s in item.sightings
         ],
     }

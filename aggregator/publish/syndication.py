@@ -14,6 +14,7 @@ from aggregator.config.types import FeedConfig, Settings
 from aggregator.models import StoredItem
 from aggregator.publish.common import (
     SITE_AUTHOR,
+    as_uri,
     clean,
     distinct_updated,
     entry_id,
@@ -82,7 +83,7 @@ def _atom_entry(entry: Any, item: StoredItem, updated: datetime, settings: Setti
     if item.author and clean(item.author).strip():
         entry.author({"name": clean(item.author).strip()})
     if item.url:
-        entry.link(href=clean(item.url), rel="alternate", type="text/html")
+        entry.link(href=as_uri(item.url), rel="alternate", type="text/html")
     summary = clean(item.summary).strip()
     if summary:
         entry.summary(summary, type="text")
@@ -99,7 +100,7 @@ def _rss_entry(entry: Any, item: StoredItem, settings: Settings) -> None:
     entry.title(title_of(item))
     entry.pubDate(utc_seconds(item.published))
     if item.url:
-        entry.link(href=clean(item.url))
+        entry.link(href=as_uri(item.url))
     summary = clean(item.summary).strip()
     if summary:  # RSS description is HTML: plain text must be escaped once more
         entry.description(html.escape(summary, quote=False))
