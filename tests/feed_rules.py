@@ -381,3 +381,31 @@ def _rss_guid(item: etree._Element) -> list[str]:
     if permalink == "true" and not FULL_URI.match(guid.text or ""):
         return [f"InvalidPermalink: {guid.text!r}"]
     return []
+
+
+# --- OPML 2.0 (http://opml.org/spec2.opml) ---
+
+
+def opml_problems(data: bytes) -> list[str]:
+    root = parse(data)
+    if root.tag != "opml" or root.get("version") != "2.0":
+        return [f"not OPML 2.0: <{root.tag} version={root.get('version')!r}>"]
+    if [child.tag for child in root] != ["head", "body"]:
+        return ["an opml element holds one head, then one body"]
+    outlines = list(root.iter("outline"))
+    problems = [] if outlines else ["body: at least one outline"]
+    for outline in outlines:
+        if not outline.get("text"):
+            problems.append("outline: text attribute required")
+        if outline.get("type") == "rss" and not outline.get("xmlUrl"):
+            problems.append("MissingXmlURL")
+        problems += [
+            f"InvalidFullLink: {name}={outline.get(name)!r}"
+            for name in ("xmlUrl", "htmlUrl")
+            if outline.get(name) is not None and not FULL_URI.match(outline.get(name, ""))
+        ]
+    for name in ("dateCreated", "dateModified"):
+        value = root.findtext(f"head/{name}")
+        if value is not None:
+            problems += rfc822_problems(value, datetime.now(UTC))
+    return problems

@@ -14,7 +14,7 @@ import copy
 import json
 import threading
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +24,21 @@ import pytest
 from lxml import etree
 from reader import make_reader
 
+from aggregator.config.types import DEFAULT_FEEDS, Settings
+from aggregator.models import StoredItem
+from aggregator.publish import build_atom
 from aggregator.web import create_app
 from aggregator.web.server import make_server
 from tests.e2e_support import ATOM, RSS, SETTINGS, cli, feed_source, json_feed
-from tests.feed_rules import ATOM_NS, A, atom_problems, parse, rss_problems
+from tests.feed_rules import (
+    ATOM_NS,
+    A,
+    atom_problems,
+    html_problems,
+    opml_problems,
+    parse,
+    rss_problems,
+)
 from tests.feedserver import FeedServer
 
 FIXTURES = Path(__file__).parent / "fixtures" / "validation"
@@ -128,6 +139,34 @@ def test_tricky_text_reaches_readers_intact_and_safe(published: Path) -> None:
     assert any("]]>" in item.get("content_html", "") or "]]&gt;" in item.get("content_html", "")
                for item in json_feed(published.parent)["items"])  # fmt: skip
     assert {'SAR "Tom & Jerry": neglect', "No date and no link"} <= titles
+
+
+def test_opml_and_latest_block_pass_the_same_outside_checks(published: Path) -> None:
+    assert opml_problems(output(published, "sources.opml")) == []
+    assert opml_problems(output(published, "sources.opml").replace(b' type="rss"', b"")) == []
+    broken = output(published, "sources.opml").replace(b"xmlUrl=", b"xmlURL=", 1)
+    assert opml_problems(broken) == ["MissingXmlURL"]
+    block = output(published, "latest.html").decode()
+    assert html_problems(block, "latest.html") == []  # no scripts, handlers or relative links
+    assert html_problems(block + '<a href="x">', "latest.html") != []
+
+
+def test_atom_updated_ties_stay_distinct_without_reaching_into_the_future() -> None:
+    """A first poll dates every undated item 'now': ties must not push entries ahead."""
+    seen = datetime(2025, 10, 14, 9, 0, tzinfo=UTC)
+    items = [_undated_item(n, seen) for n in range(1, 1001)]
+    root = parse(build_atom(DEFAULT_FEEDS[0], items, Settings(site_url=SITE)))
+    stamps = [datetime.fromisoformat(e.findtext(f"{A}updated")) for e in root.iter(f"{A}entry")]
+    assert len(set(stamps)) == 1000
+    assert max(stamps) - seen < timedelta(seconds=1)
+
+
+def _undated_item(n: int, seen: datetime) -> StoredItem:
+    return StoredItem(
+        id=n, public_id=f"urn:uuid:00000000-0000-4000-8000-{n:012d}", title=f"Item {n}",
+        url=None, canonical_url=None, summary="s", content_html=None, published=seen,
+        updated=seen, category="news", review_type=None,
+    )  # fmt: skip
 
 
 # --- the checkers themselves catch what they claim to (each mutation must be reported) ---
