@@ -64,6 +64,7 @@ RSS_ITEM = {
 }  # fmt: skip
 RSS_ITEM_SINGLE = RSS_ITEM - {"category"}
 DC_CREATOR = "{http://purl.org/dc/elements/1.1/}creator"
+CONTENT_ENCODED = "{http://purl.org/rss/1.0/modules/content/}encoded"
 
 
 @cache
@@ -368,6 +369,7 @@ def _rss_items(channel: etree._Element) -> list[str]:
             for node in item.iter(name):
                 problems += non_html_problems(node.text or "", f"item {name}")
         problems += html_problems(item.findtext("description") or "", "description")
+        problems += html_problems(item.findtext(CONTENT_ENCODED) or "", "content:encoded")
     return problems
 
 

@@ -123,6 +123,12 @@ def test_every_json_feed_is_valid_by_the_json_feed_1_1_schema(
         assert errors == [], feed
         ids = [item["id"] for item in document["items"]]
         assert len(ids) == len(set(ids)), feed  # "unique for that item for that feed"
+        unsafe = [p for item in document["items"] for p in html_problems(_html(item), item["id"])]
+        assert unsafe == [], feed  # readers show content_html as is: safe, absolute links
+
+
+def _html(item: dict[str, Any]) -> str:
+    return str(item.get("content_html", ""))
 
 
 def test_tricky_text_reaches_readers_intact_and_safe(published: Path) -> None:
@@ -290,6 +296,10 @@ def _duplicate_item(root: etree._Element) -> None:
 
 
 PUB_DATE = "channel/item/pubDate"
+_CONTENT_WITH_HANDLER = (
+    '<c:encoded xmlns:c="http://purl.org/rss/1.0/modules/content/">&lt;b onmouseover="x()"&gt;'
+    "</c:encoded>"
+)
 RSS_MUTATIONS: dict[str, tuple[Mutation, str]] = {
     "no channel description": (_remove("channel/description"), "MissingElement"),
     "unknown element": (_add("channel", "<rating2>x</rating2>"), "UndefinedElement"),
@@ -305,6 +315,7 @@ RSS_MUTATIONS: dict[str, tuple[Mutation, str]] = {
     "author and dc:creator": (_both_authors, "DuplicateItemSemantics"),
     "duplicate guid": (_duplicate_item, "DuplicateValue"),
     "script in description": (_set("channel/item/description", "<script>x()</script>"), "Risk"),
+    "handler in content": (_add("channel/item", _CONTENT_WITH_HANDLER), "SecurityRiskAttr"),
     "link with a space": (_set("channel/item/link", "http://x.org/a b"), "InvalidFullLink"),
     "bad language": (_set("channel/language", "english"), "InvalidLanguage"),
 }
