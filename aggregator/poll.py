@@ -23,6 +23,7 @@ from aggregator.robots import RobotsCache
 from aggregator.store import Storage
 
 log = logging.getLogger(__name__)
+STATE_BATCH = 50  # sources' states saved per transaction
 
 
 def utcnow() -> datetime:
@@ -45,6 +46,7 @@ class Poller:
     clock: Callable[[], datetime] = utcnow
     robots: RobotsCache = field(default_factory=RobotsCache)
     parse_pool: ParsePool = field(default_factory=ParsePool)
+    _unsaved: list[SourceState] = field(default_factory=list, init=False, repr=False)
 
     @classmethod
     def create(cls, config: Config, storage: Storage, *, workers: int = 8) -> Poller:
@@ -76,26 +78,40 @@ class Poller:
         outcomes: list[PollOutcome] = []
         waiting = iter(sources)
         running: dict[Future[SourceFetch], SourceConfig] = {}
-        with ThreadPoolExecutor(max_workers=max(1, min(self.workers, len(sources)))) as pool:
+        try:
+            with ThreadPoolExecutor(max_workers=max(1, min(self.workers, len(sources)))) as pool:
 
-            def submit_next() -> None:
-                source = next(waiting, None)
-                if source is not None:
-                    future = pool.submit(self._fetch, source, states[source.id], parse)
-                    running[future] = source
+                def submit_next() -> None:
+                    source = next(waiting, None)
+                    if source is not None:
+                        future = pool.submit(self._fetch, source, states[source.id], parse)
+                        running[future] = source
 
-            # A bounded window of fetched-but-unstored sources keeps memory flat.
-            for _ in range(2 * self.workers):
-                submit_next()
-            while running:
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in done:
-                    source = running.pop(future)
-                    outcomes.append(self._store(source, states[source.id], future.result()))
-                    if on_outcome is not None:
-                        on_outcome(outcomes[-1])
+                # A bounded window of fetched-but-unstored sources keeps memory flat.
+                for _ in range(2 * self.workers):
                     submit_next()
+                while running:
+                    done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        source = running.pop(future)
+                        outcomes.append(self._store(source, states[source.id], future.result()))
+                        if on_outcome is not None:
+                            on_outcome(outcomes[-1])
+                        submit_next()
+        finally:
+            self._flush_states()
         return outcomes
+
+    def _save_state(self, state: SourceState, *, at_once: bool = False) -> None:
+        """Batched: one transaction per unchanged source was most of a warm poll. A source
+        whose items were just stored has its state (ETag, body hash) saved at once, with them."""
+        self._unsaved.append(state)
+        if at_once or len(self._unsaved) >= STATE_BATCH:
+            self._flush_states()
+
+    def _flush_states(self) -> None:
+        unsaved, self._unsaved = self._unsaved, []
+        self.storage.save_source_states(unsaved)
 
     def close(self) -> None:
         """Stop the parsing worker processes, if any were started."""
@@ -118,7 +134,7 @@ class Poller:
         interval = self.config.interval_of(source)
         if not fetched.ok:
             error = fetched.error or "unknown error"
-            self.storage.save_source_state(
+            self._save_state(
                 schedule.after_failure(
                     state,
                     now=now,
@@ -136,7 +152,7 @@ class Poller:
         rank = source_ranker(self.config)
         counts = ingest(self.storage, fetched.items, now=now, source_rank=rank, keys=fetched.keys)
         saved = self._success_state(source, state, fetched, now, interval)
-        self.storage.save_source_state(saved)
+        self._save_state(saved, at_once=bool(fetched.items))
         prune_source(self.storage, self.config, source, now)
         moved = moved_warning(source, saved)
         if moved:

@@ -97,16 +97,20 @@ class Storage(UserStore, LeaseStore, DocumentStore, RetentionStore):
         return run_read(self.engine, "reading source states", read)
 
     def save_source_state(self, state: SourceState) -> None:
-        values = {name: getattr(state, name) for name in _STATE_FIELDS}
+        self.save_source_states([state])
+
+    def save_source_states(self, states: Sequence[SourceState]) -> None:
+        """Save many sources' states in one transaction."""
+        rows = [{name: getattr(state, name) for name in _STATE_FIELDS} for state in states]
 
         def write(session: Session) -> None:
-            statement = dialect_insert(session, SourceRow).values(values)
+            statement = dialect_insert(session, SourceRow)
             updates = {name: statement.excluded[name] for name in _STATE_FIELDS[1:]}
-            session.execute(
-                statement.on_conflict_do_update(index_elements=["source_id"], set_=updates)
-            )
+            upsert = statement.on_conflict_do_update(index_elements=["source_id"], set_=updates)
+            session.connection().execute(upsert, rows)  # rows as parameters: compiled once
 
-        run_write(self.engine, "saving source state", write)
+        if rows:
+            run_write(self.engine, "saving source state", write)
 
     def claim_source(self, source_id: str, owner: str, *, now: datetime, ttl: float) -> bool:
         """Take (or renew) the lease on polling a source for `ttl` seconds; False if held."""
