@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -29,6 +30,8 @@ from aggregator.publish.common import (
 ATOM_NS = "http://www.w3.org/2005/Atom"
 GENERATOR = "safeguarding-feeds"
 LANGUAGE = "en-GB"
+# What readers (and the W3C validator) take for markup in a plain-text Atom construct.
+_LOOKS_LIKE_MARKUP = re.compile(r"</\w+>|&#?\w+")
 
 
 def build_atom(feed: FeedConfig, items: list[StoredItem], settings: Settings) -> bytes:
@@ -42,7 +45,7 @@ def build_atom(feed: FeedConfig, items: list[StoredItem], settings: Settings) ->
     for item in reversed(items):  # feedgen prepends each new entry
         _atom_entry(generator.add_entry(), item, updated[item.id], settings)
     data: bytes = generator.atom_str(pretty=True, encoding="UTF-8")
-    return data
+    return _declare_markup_titles(data)
 
 
 def build_rss(feed: FeedConfig, items: list[StoredItem], settings: Settings) -> bytes:
@@ -86,13 +89,36 @@ def _atom_entry(entry: Any, item: StoredItem, updated: datetime, settings: Setti
         entry.link(href=as_uri(item.url), rel="alternate", type="text/html")
     summary = clean(item.summary).strip()
     if summary:
-        entry.summary(summary, type="text")
+        value, kind = _text_construct(summary)
+        entry.summary(value, type=kind)
     if item.content_html and clean(item.content_html).strip():
         entry.content(clean(item.content_html), type="html")
     elif not item.url:  # Atom: an entry without an alternate link must carry content
-        entry.content(summary or title_of(item), type="text")
+        value, kind = _text_construct(summary or title_of(item))
+        entry.content(value, type=kind)
     for tag in item_tags(item):
         entry.category(term=tag, label=tag)
+
+
+def _text_construct(text: str) -> tuple[str, str]:
+    """(value, type) of an Atom text construct showing `text` as it is: plain text that looks
+    like markup (`</b>`, `&amp;`) goes out escaped as type="html" so no reader renders it."""
+    if _LOOKS_LIKE_MARKUP.search(text):
+        return html.escape(text, quote=False), "html"
+    return text, "text"
+
+
+def _declare_markup_titles(data: bytes) -> bytes:
+    """feedgen writes every atom:title as text: redo the ones that look like markup."""
+    root = etree.fromstring(data)
+    titles = [t for t in root.iter(f"{{{ATOM_NS}}}title") if t.get("type", "text") == "text"]
+    changed = [t for t in titles if _LOOKS_LIKE_MARKUP.search(t.text or "")]
+    if not changed:
+        return data
+    for title in changed:
+        title.text, kind = _text_construct(title.text or "")
+        title.set("type", kind)
+    return bytes(etree.tostring(root, pretty_print=True, xml_declaration=True, encoding="UTF-8"))
 
 
 def _rss_entry(entry: Any, item: StoredItem, settings: Settings) -> None:
