@@ -51,6 +51,8 @@ def ingest(
     def redecide(item: Item, candidates: Sequence[Candidate]) -> Decision:
         return decide(item, candidates, source_rank=source_rank)
 
+    if not items:
+        return IngestCounts()
     all_keys = list(keys) if keys is not None else [lookup_keys(item) for item in items]
     index = storage.candidate_index([key for each in all_keys for key in each])
     pending: list[Decision] = []

@@ -47,6 +47,9 @@ class Poller:
     robots: RobotsCache = field(default_factory=RobotsCache)
     parse_pool: ParsePool = field(default_factory=ParsePool)
     _unsaved: list[SourceState] = field(default_factory=list, init=False, repr=False)
+    _ranked: tuple[Config, Callable[[str], int]] | None = field(
+        default=None, init=False, repr=False
+    )
 
     @classmethod
     def create(cls, config: Config, storage: Storage, *, workers: int = 8) -> Poller:
@@ -102,6 +105,12 @@ class Poller:
             self._flush_states()
         return outcomes
 
+    def _ranker(self) -> Callable[[str], int]:
+        """source_ranker of the current config, built once per config, not once per source."""
+        if self._ranked is None or self._ranked[0] is not self.config:
+            self._ranked = (self.config, source_ranker(self.config))
+        return self._ranked[1]
+
     def _save_state(self, state: SourceState, *, at_once: bool = False) -> None:
         """Batched: one transaction per unchanged source was most of a warm poll. A source
         whose items were just stored has its state (ETag, body hash) saved at once, with them."""
@@ -149,7 +158,7 @@ class Poller:
                 extra={"source": source.id, "error": error, "elapsed": fetched.elapsed},
             )
             return PollOutcome(source.id, ok=False, error=error, elapsed=fetched.elapsed)
-        rank = source_ranker(self.config)
+        rank = self._ranker()
         counts = ingest(self.storage, fetched.items, now=now, source_rank=rank, keys=fetched.keys)
         saved = self._success_state(source, state, fetched, now, interval)
         self._save_state(saved, at_once=bool(fetched.items))
