@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -24,7 +25,7 @@ _WORDPRESS_TAILS = (
     re.compile(r"\s*\[\s*(…|&#8230;|&hellip;|\.\.\.)\s*\]\s*$"),
     re.compile(r"\s*(…|&#8230;|&hellip;)\s*$"),
 )
-_MARKUP = re.compile(r"<[a-zA-Z/!]|&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]{2,8});")
+_ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]{2,8});")
 
 
 # --- identity ---
@@ -148,9 +149,12 @@ def normalise(
 
 
 def plain_title(title: str) -> str:
-    """Titles as plain text: markup and entities decoded only when present."""
-    if _MARKUP.search(title):
-        return html_to_text(title)
+    """Parsers hand on plain text; only entities left by double-escaping feeds are decoded.
+
+    Tags are not stripped here: a plain title may say "neglect <and> abuse".
+    """
+    if _ENTITY.search(title):
+        title = html.unescape(title)
     return " ".join(strip_control_chars(title).split())
 
 

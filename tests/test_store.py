@@ -133,6 +133,18 @@ def test_update_sighting_copies_changed_content_only(storage: Storage) -> None:
     assert stored.public_id == public_id and storage.item_count() == 1
 
 
+def test_a_change_without_a_newer_date_still_moves_updated(storage: Storage) -> None:
+    item = make_item()
+    item_id = store_new(storage, item)
+    retitled = replace(item, title="DHR: Adult A (corrected)", content_hash="corrected")
+    seen_at = T0 + timedelta(days=3)
+    decision = UpdateSighting(item_id, retitled, keys_of(retitled), content_changed=True)
+    storage.apply([decision], now=seen_at)
+    stored = storage.item(item_id)
+    assert (stored.title, stored.updated) == ("DHR: Adult A (corrected)", seen_at)
+    assert stored.published == item.published
+
+
 def test_add_sighting_switches_representative_but_keeps_public_id(storage: Storage) -> None:
     item_id = store_new(storage, make_item())
     public_id = storage.item(item_id).public_id

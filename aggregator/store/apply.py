@@ -187,6 +187,8 @@ def update_sighting(
     if item.provisional_date:  # the date is "when first seen": that was the first poll
         values["published"] = sighting.published
         values["updated"] = max(item.updated, sighting.published)
+    if values["updated"] <= sighting.updated:
+        values["updated"] = now  # changed without a newer date: subscribers must see an update
     for name, value in values.items():
         setattr(sighting, name, value)
     owner = session.get(ItemRow, sighting.item_id)
