@@ -67,7 +67,7 @@ def markdown(rows: list[tuple[str, str]], note: str) -> str:
 
 def machine() -> str:
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{os.cpu_count()} cores, {memory:.0f} GiB RAM, Python {platform.python_version()}"
+    return f"{os.cpu_count()} cores, {round(memory)} GiB RAM, Python {platform.python_version()}"
 
 
 def write_readme(table: str, readme: Path = ROOT / "README.md") -> None:
