@@ -96,7 +96,8 @@ def poll_one(
     """Fetch and parse one source; `parse` may run elsewhere (aggregator.parsepool)."""
     started = time.monotonic()
     try:
-        fetched = _fetch_and_parse(source, state, config, session, limiter, now, robots, parse)
+        result = fetch_politely(source, state, config.settings, session, limiter, robots)
+        fetched = from_result(result, source, state, config, now, parse)
     except SourceGone as exc:
         fetched = SourceFetch(source.id, error=f"gone: {exc}", gone=True)
     except FetchError as exc:
@@ -108,17 +109,15 @@ def poll_one(
     return replace(fetched, elapsed=time.monotonic() - started)
 
 
-def _fetch_and_parse(
+def fetch_politely(
     source: SourceConfig,
     state: SourceState,
-    config: Config,
+    settings: Settings,
     session: requests.Session,
     limiter: HostLimiter,
-    now: datetime,
-    robots: RobotsCache | None = None,
-    parse: ItemMaker = items_here,
-) -> SourceFetch:
-    settings = config.settings
+    robots: RobotsCache | None,
+) -> FetchResult:
+    """One fetch within the host's concurrency and delay, after robots.txt allows it."""
     url = source_url(source, state)
     policy = FetchPolicy.from_config(settings, source)
     concurrency = source.per_host_concurrency or settings.per_host_concurrency
@@ -127,7 +126,18 @@ def _fetch_and_parse(
         rules = robots.check(session, url, policy, lambda u: limiter.slot(u, concurrency, delay))
         delay = max(delay, min(rules.crawl_delay() or 0.0, MAX_CRAWL_DELAY))
     with limiter.slot(url, concurrency, delay):
-        result = fetch(session, source.id, url, state, policy)
+        return fetch(session, source.id, url, state, policy)
+
+
+def from_result(
+    result: FetchResult,
+    source: SourceConfig,
+    state: SourceState,
+    config: Config,
+    now: datetime,
+    parse: ItemMaker,
+) -> SourceFetch:
+    """Items of a fetched body; none when it is unchanged (304, or the same bytes as last time)."""
     if result.not_modified or result.body is None:
         return SourceFetch(source.id, result=result)
     body_hash = hashlib.sha256(result.body).hexdigest()
