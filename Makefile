@@ -35,6 +35,7 @@ check: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	@bash scripts/ensure-nginx.sh || echo "WARNING: nginx unavailable; the farm falls back to Python's server"
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
