@@ -13,6 +13,7 @@ import socket
 import time
 import zlib
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
@@ -126,12 +127,25 @@ def fetch(
                     break
                 response.close()
                 request = _next_hop(request, response, hops, policy)
-            with response:
+            with _reusable(response):
                 return _result(source_id, response, state, policy, started, hops.permanent)
         except FetchError as exc:
             if watchdog.fired and not isinstance(exc, RefusedAddress):
                 raise FetchError(_deadline_message(policy)) from exc
             raise
+
+
+@contextmanager
+def _reusable(response: requests.Response) -> Iterator[requests.Response]:
+    """Hand the connection back for keep-alive once the response was read whole (a 304 has
+    no body); on any error close it. requests' own close() drops a streamed connection."""
+    try:
+        yield response
+    except BaseException:
+        response.close()
+        raise
+    response.raw.drain_conn()
+    response.raw.release_conn()
 
 
 def _deadline_message(policy: FetchPolicy) -> str:

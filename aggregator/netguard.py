@@ -7,8 +7,11 @@ DNS rebinding can reach a private address while the guard is on.
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 import threading
+import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
@@ -60,14 +63,17 @@ def _check_peer(sock: socket.socket, host: str) -> None:
 
 
 class Watchdog:
-    """Shuts down the sockets of one fetch when its deadline passes, so a blocked read returns."""
+    """Shuts down the sockets of one fetch when its deadline passes, so a blocked read returns.
+
+    One monitor thread serves every watchdog of the process: a timer thread per fetch cost
+    more than the rest of a 304.
+    """
 
     def __init__(self, seconds: float) -> None:
         self.fired = False
+        self.seconds = seconds
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._fire)
-        self._timer.daemon = True
 
     def watch(self, sock: socket.socket | None) -> None:
         if sock is None:
@@ -78,7 +84,7 @@ class Watchdog:
         if fired:
             _shut(sock)
 
-    def _fire(self) -> None:
+    def fire(self) -> None:
         with self._lock:
             self.fired = True
             sockets = list(self._sockets)
@@ -87,12 +93,54 @@ class Watchdog:
 
     def __enter__(self) -> Watchdog:
         self._token = _watchdog.set(self)
-        self._timer.start()
+        _MONITOR.add(self)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self._timer.cancel()
+        _MONITOR.discard(self)
         _watchdog.reset(self._token)
+
+
+class _DeadlineMonitor:
+    """A daemon thread firing each registered watchdog whose deadline has passed."""
+
+    def __init__(self) -> None:
+        self._deadlines: dict[Watchdog, float] = {}
+        self._wakeup = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._next_wake = 0.0  # when the monitor will wake up by itself; 0 when awake
+
+    def add(self, watchdog: Watchdog) -> None:
+        deadline = time.monotonic() + watchdog.seconds
+        with self._wakeup:
+            self._deadlines[watchdog] = deadline
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="fetch-deadlines")
+                self._thread.daemon = True
+                self._thread.start()
+            if deadline < self._next_wake:  # else the monitor wakes up in time anyway
+                self._wakeup.notify()
+
+    def discard(self, watchdog: Watchdog) -> None:
+        with self._wakeup:
+            self._deadlines.pop(watchdog, None)
+
+    def _run(self) -> None:
+        while True:
+            with self._wakeup:
+                now = time.monotonic()
+                due = [w for w, deadline in self._deadlines.items() if deadline <= now]
+                for watchdog in due:
+                    del self._deadlines[watchdog]
+                if not due:
+                    self._next_wake = min(self._deadlines.values(), default=now + 60.0)
+                    self._wakeup.wait(self._next_wake - now)
+                    self._next_wake = 0.0
+            for watchdog in due:
+                watchdog.fire()
+
+
+_MONITOR = _DeadlineMonitor()
 
 
 def _shut(sock: socket.socket) -> None:
@@ -151,7 +199,19 @@ def new_session() -> requests.Session:
     adapter = GuardedAdapter(pool_connections=POOL_SIZE, pool_maxsize=POOL_SIZE, max_retries=0)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
+    _read_environment_once(session)
     return session
+
+
+def _read_environment_once(session: requests.Session) -> None:
+    """requests re-reads proxies and CA bundle from os.environ on every request (a fifth of a
+    304's cost). Without proxy variables the environment is read here, once."""
+    if urllib.request.getproxies():
+        return  # proxies and NO_PROXY are decided per URL: leave that to requests
+    session.trust_env = False
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle:
+        session.verify = bundle
 
 
 @contextmanager

@@ -385,3 +385,49 @@ def test_session_pools_are_sized_for_concurrency() -> None:
     adapter = new_session().get_adapter("https://example.org/")
     assert isinstance(adapter, requests.adapters.HTTPAdapter)
     assert adapter._pool_maxsize == 32  # type: ignore[attr-defined]
+
+
+def test_one_connection_serves_200s_and_304s(serve: Callable[[Handler], str]) -> None:
+    """Keep-alive: a whole poll of one host must not pay a TCP connect per source."""
+    peers: set[int] = set()
+
+    def feed_or_304(handler: BaseHTTPRequestHandler) -> None:
+        handler.protocol_version = "HTTP/1.1"  # decided per request: after parsing, too late
+        handler.close_connection = False
+        peers.add(handler.client_address[1])
+        if handler.headers.get("If-None-Match") == '"v1"':
+            handler.send_response(304)
+            handler.send_header("ETag", '"v1"')
+            handler.end_headers()
+            return
+        send_feed_with_etag(handler)
+
+    url = serve(feed_or_304)
+    session = new_session()
+    first = fetch(session, "board", url, SourceState("board"), OPEN)
+    known = SourceState("board", url=url, etag=first.etag)
+    results = [fetch(session, "board", url, known, OPEN) for _ in range(3)]
+    assert first.status == 200 and [r.status for r in results] == [304, 304, 304]
+    assert fetch(session, "board", url, SourceState("board"), OPEN).body == RSS
+    assert len(peers) == 1
+
+
+def send_feed_with_etag(handler: BaseHTTPRequestHandler) -> None:
+    handler.send_response(200)
+    handler.send_header("ETag", '"v1"')
+    handler.send_header("Content-Type", "application/rss+xml")
+    handler.send_header("Content-Length", str(len(RSS)))
+    handler.end_headers()
+    handler.wfile.write(RSS)
+
+
+def test_the_environment_is_read_once_unless_proxies_are_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    session = new_session()
+    assert not session.trust_env and session.verify == "/etc/ssl/certs/ca-certificates.crt"
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example.org:3128")
+    assert new_session().trust_env  # NO_PROXY is judged per URL by requests
