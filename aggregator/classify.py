@@ -42,7 +42,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import unquote, urlsplit
+from typing import NamedTuple
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from aggregator.config.types import KeywordRule
 from aggregator.errors import AggregatorError
@@ -186,31 +187,130 @@ _NEWS_WEAK = _rx(r"\bnews\b", r"\blatest\b", r"\bupdates?\b", r"\bpress\b", r"\b
 
 _PANEL = _rx(r"\bchild safeguarding practice review panel\b")
 _SAR_ABBREVIATION = _rx(r"\bsars?\b")
-_DASHES = re.compile(r"[\u2010-\u2015\u2212]")
-_QUOTES = re.compile(r"[\u2018\u2019\u201b\u2032]")
-_SPACES = re.compile(r"\s+")
+_DASH_CHARS = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
+_QUOTE_CHARS = "\u2018\u2019\u201b\u2032"
+_FILE_EXTENSION = re.compile(r"\.(pdf|docx?|html?|aspx?|php)$")
 
-_LABELS: dict[str, tuple[re.Pattern[str], _Verdict]] = {
-    "admin": (_ADMIN, _Verdict("news", None, True)),
-    "training": (_TRAINING, _Verdict("training", None, True)),
-    "event": (_TRAINING_NARROW, _Verdict("training", None, True)),
-    "news": (_NEWS, _Verdict("news", None, True)),
-    "learning": (_LEARNING, _Verdict("reviews", "learning", True)),
-    "admin-prose": (_ADMIN_NARROW, _Verdict("news", None, True)),
-    "news-prose": (_NEWS_NARROW, _Verdict("news", None, True)),
-    "learning-prose": (_LEARNING_NARROW, _Verdict("reviews", "learning", True)),
-    "other-named": (_OTHER_NAMED, _Verdict("reviews", "other", True)),
-    "dhr": (_DHR, _Verdict("reviews", "dhr", True)),
-    "sar": (_SAR, _Verdict("reviews", "sar", True)),
-    "cspr": (_CSPR, _Verdict("reviews", "cspr", True)),
-    "other": (_OTHER, _Verdict("reviews", "other", True)),
-    "cspr-context": (_CSPR_CONTEXT, _Verdict("reviews", "cspr", True)),
-    "child-name": (_CHILD_NAME, _Verdict("reviews", "cspr", False)),
-    "person-name": (_PERSON_NAME, _Verdict("reviews", None, False)),
-    "review-document": (_REVIEW_DOCUMENT, _Verdict("reviews", None, False)),
-    "review-word": (_REVIEW_WORD, _Verdict("reviews", None, False)),
-    "news-weak": (_NEWS_WEAK, _Verdict("news", None, False)),
+
+class _Label(NamedTuple):
+    pattern: re.Pattern[str]
+    # Every match of the pattern contains one of its anchors, in _folded text (a test checks that
+    # against the pattern), so a text holding none of them need not be searched: searching is
+    # slow, `in` is fast. The anchors are grouped under a part they share (see _GATES).
+    anchors: tuple[tuple[str, tuple[str, ...]], ...]
+    verdict: _Verdict
+
+
+_GATES = ("review", "learn", "0", ":")
+
+
+def _label(
+    pattern: re.Pattern[str],
+    anchors: str,
+    category: Category,
+    review_type: ReviewType | None = None,
+    strong: bool = True,
+) -> _Label:
+    groups: dict[str, list[str]] = {}
+    for anchor in anchors.split("|"):
+        gate = next((gate for gate in _GATES if gate in anchor), anchor)
+        groups.setdefault(gate, []).append(anchor)
+    grouped = tuple((gate, tuple(group)) for gate, group in groups.items())
+    return _Label(pattern, grouped, _Verdict(category, review_type, strong))
+
+
+_ADMIN_ANCHORS = "appoint|expression|freedom of information|privacy notice|subject access|vacanc"
+_EVENT_ANCHORS = (
+    "0am|0 am|0pm|0 pm|0:00|0.00| day|-day|book|conference|course|e-learning|elearning|join us"
+    "|lunch|masterclass|places are limited|regist|seminar|webinar|workshop"
+)
+_NEWS_ANCHORS = (
+    "guide:|report:|data:|speech:|form:|notice:|correspondence:|assessment:|release|annual report"
+    "|newsletter|consultation|strateg|business plan|statistics|terms of reference|have your say"
+    "|toolkit"
+)
+_LEARNING_ANCHORS = (
+    "0mb|0 mb|briefing|learning pack|learning summar|learning brief|learning bulletin"
+    "|learning note|learning leaflet|learning poster"
+)
+_LABELS: dict[str, _Label] = {
+    "admin": _label(
+        _ADMIN,
+        f"{_ADMIN_ANCHORS}|recruit|job|call for|tender|cookie|minutes|opening hours|renam|new name",
+        "news",
+    ),
+    "training": _label(
+        _TRAINING,
+        f"{_EVENT_ANCHORS}|event|session|training|forum|roadshow|level 0|what's on|whats on",
+        "training",
+    ),
+    "event": _label(
+        _TRAINING_NARROW, f"{_EVENT_ANCHORS}|eventbrite|learning event| session", "training"
+    ),
+    "news": _label(
+        _NEWS,
+        f"{_NEWS_ANCHORS}|annual review|yearly report|guidance|analys|research|news story|policy"
+        "|protocol|procedure|process|referral|quality markers|blog|podcast|survey|statement"
+        "|response to|welcome|inspection|warning|website",
+        "news",
+    ),
+    "learning": _label(
+        _LEARNING,
+        f"{_LEARNING_ANCHORS}|learning review summary|learning from|lesson|key learning"
+        "|summary of learning",
+        "reviews",
+        "learning",
+    ),
+    "admin-prose": _label(
+        _ADMIN_NARROW, f"{_ADMIN_ANCHORS}|we are recruiting|invitation to tender", "news"
+    ),
+    "news-prose": _label(_NEWS_NARROW, _NEWS_ANCHORS, "news"),
+    "learning-prose": _label(_LEARNING_NARROW, _LEARNING_ANCHORS, "reviews", "learning"),
+    "other-named": _label(
+        _OTHER_NAMED,
+        "mappa|mental health homicide review|mhhr|offensive weapon|owhr",
+        "reviews",
+        "other",
+    ),
+    "dhr": _label(_DHR, "dhr|dardr|homicide review|death review", "reviews", "dhr"),
+    "sar": _label(
+        _SAR,
+        "sar|apr|safeguarding adult|adult practice review|case review|section 00 review",
+        "reviews",
+        "sar",
+    ),
+    "cspr": _label(
+        _CSPR,
+        # "\x00" is the start of the text (see _folded): "2025 - Place - Name"
+        "\x000000-|\x000000 -|\x000000  |\x00 |cspr|scr|cpr|case review|rapid review"
+        "|child practice review|child safeguarding practice review",
+        "reviews",
+        "cspr",
+    ),
+    "other": _label(
+        _OTHER,
+        "thematic review|agency review|learning review|homicide review|child death review",
+        "reviews",
+        "other",
+    ),
+    "cspr-context": _label(_CSPR_CONTEXT, "national review|panel review", "reviews", "cspr"),
+    "child-name": _label(
+        _CHILD_NAME,
+        "child |children |baby |babies |infant |family |young person ",
+        "reviews",
+        "cspr",
+        strong=False,
+    ),
+    "person-name": _label(
+        _PERSON_NAME, "adult |adult. |mr |mr. |mrs|miss|ms |ms. |mx |mx. ", "reviews", strong=False
+    ),
+    "review-document": _label(
+        _REVIEW_DOCUMENT, "exec|overview report|case review", "reviews", strong=False
+    ),
+    "review-word": _label(_REVIEW_WORD, "review", "reviews", strong=False),
+    "news-weak": _label(_NEWS_WEAK, "news|latest|update|press|launch", "news", strong=False),
 }
+
 _Ladder = tuple[tuple[str, ...], ...]
 _REVIEW_RUNGS: _Ladder = (
     ("learning",),
@@ -280,33 +380,51 @@ def classify(
 def _fields(
     title: str, summary: str, url: str | None, source_categories: Sequence[str]
 ) -> list[tuple[float, _Verdict | None]]:
-    texts = [_clean(title), _clean(" | ".join(source_categories)), _url_words(url), _clean(summary)]
-    if any(_ADMIN.search(text) and "subject access" in text.lower() for text in texts):
+    parts = urlsplit(url) if url else None
+    texts = [
+        _clean(title),
+        _clean(" | ".join(source_categories)),
+        _url_words(parts),
+        _clean(summary),
+    ]
+    if any("subject access" in text.lower() and _ADMIN.search(text) for text in texts):
         texts = [_SAR_ABBREVIATION.sub(" ", text) for text in texts]
     title_text, categories_text, url_text, summary_text = texts
     return [
         (_TITLE_WEIGHT, _verdict(title_text, _TITLE_LADDER)),
-        (_CATEGORIES_WEIGHT, _verdict(categories_text, _PATH_LADDER)),
-        (_URL_WEIGHT, _url_verdict(url, url_text)),
+        (_CATEGORIES_WEIGHT, _categories_verdict(categories_text)),
+        (_URL_WEIGHT, _url_verdict(parts, url_text)),
         (_SUMMARY_WEIGHT, _verdict(summary_text, _SUMMARY_LADDER)),
     ]
 
 
+_PUNCTUATION = (
+    ("\u00a0", " "),
+    *((dash, "-") for dash in _DASH_CHARS),
+    *((quote, "'") for quote in _QUOTE_CHARS),
+)
+
+
 def _clean(text: str) -> str:
-    text = _QUOTES.sub("'", _DASHES.sub("-", text.replace("\u00a0", " ")))
-    return _PANEL.sub("panel", _SPACES.sub(" ", text).strip())
+    if not text.isascii():
+        for char, replacement in _PUNCTUATION:  # faster than str.translate
+            text = text.replace(char, replacement)
+    text = " ".join(text.split())  # the same whitespace as a regex \s
+    return _PANEL.sub("panel", text) if "panel" in text.lower() else text
 
 
-def _url_words(url: str | None) -> str:
-    if not url:
+_URL_SEPARATORS = str.maketrans("-_/.+", "     ")
+
+
+def _url_words(parts: SplitResult | None) -> str:
+    if parts is None:
         return ""
-    path = unquote(urlsplit(url).path).lower()
-    path = re.sub(r"\.(pdf|docx?|html?|aspx?|php)$", "", path)
-    return _clean(re.sub(r"[-_/.+]+", " ", path))
+    path = _FILE_EXTENSION.sub("", unquote(parts.path).lower())
+    return _clean(path.translate(_URL_SEPARATORS))  # _clean collapses the spaces
 
 
-def _url_verdict(url: str | None, words: str) -> _Verdict | None:
-    host = (urlsplit(url).hostname or "") if url else ""
+def _url_verdict(parts: SplitResult | None, words: str) -> _Verdict | None:
+    host = (parts.hostname or "") if parts is not None else ""
     if "eventbrite." in host:
         return _Verdict("training", None, True)
     if "nspcc." in host and "library" in host:
@@ -314,19 +432,55 @@ def _url_verdict(url: str | None, words: str) -> _Verdict | None:
     return _verdict(words, _PATH_LADDER)
 
 
+@lru_cache(maxsize=1024)
+def _categories_verdict(text: str) -> _Verdict | None:
+    return _verdict(text, _PATH_LADDER)
+
+
 def _verdict(text: str, ladder: _Ladder) -> _Verdict | None:
     """The verdict of the first rung with a match; on a rung, the earliest (then longest) wins."""
     if not text:
         return None
+    folded = _folded(text)
     for rung in ladder:
-        found = [
-            (match.start(), -len(match.group()), name)
-            for name in rung
-            if (match := _LABELS[name][0].search(text)) is not None
-        ]
+        found = []
+        for name in rung:
+            label = _LABELS[name]
+            if folded is not None and not _may_match(folded, label.anchors):
+                continue
+            if (match := label.pattern.search(text)) is not None:
+                found.append((match.start(), -len(match.group()), name))
         if found:
-            return _LABELS[min(found)[2]][1]
+            return _LABELS[min(found)[2]].verdict
     return None
+
+
+_FOLD = bytes.maketrans(
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", b"abcdefghijklmnopqrstuvwxyz0000000000"
+)
+_ASCII = bytes(range(128))
+# Non-ASCII characters that re.IGNORECASE matches to an ASCII letter: İ and ı (i), ſ (s), K (k).
+_ASCII_LOOKALIKES = frozenset("\u0130\u0131\u017f\u212a")
+
+
+def _folded(text: str) -> str | None:
+    """Clean text for the labels' anchors: lowercase, every digit a "0", "\\x00" in front; None
+    when a character could match a pattern without showing in it (a non-ASCII digit or letter)."""
+    data = text.encode("utf-8", "surrogatepass")  # a JSON feed can carry a lone surrogate
+    if not text.isascii():
+        others = data.translate(None, _ASCII).decode("utf-8", "surrogatepass")
+        if any(char.isdecimal() or char in _ASCII_LOOKALIKES for char in others):
+            return None
+    return "\x00" + data.translate(_FOLD).decode("utf-8", "surrogatepass")
+
+
+def _may_match(folded: str, anchors: tuple[tuple[str, tuple[str, ...]], ...]) -> bool:
+    for gate, group in anchors:
+        if gate in folded:
+            for anchor in group:
+                if anchor in folded:
+                    return True
+    return False
 
 
 def _decide_category(verdicts: list[tuple[float, _Verdict]], hint: Category | None) -> Category:
