@@ -413,14 +413,13 @@ def _clean(text: str) -> str:
     return _PANEL.sub("panel", text) if "panel" in text.lower() else text
 
 
-_URL_SEPARATORS = str.maketrans("-_/.+", "     ")
-
-
 def _url_words(parts: SplitResult | None) -> str:
     if parts is None:
         return ""
     path = _FILE_EXTENSION.sub("", unquote(parts.path).lower())
-    return _clean(path.translate(_URL_SEPARATORS))  # _clean collapses the spaces
+    for separator in "-_/.+":  # each a space, which _clean collapses: faster than a regex
+        path = path.replace(separator, " ")
+    return _clean(path)
 
 
 def _url_verdict(parts: SplitResult | None, words: str) -> _Verdict | None:
