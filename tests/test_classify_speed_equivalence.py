@@ -1,7 +1,7 @@
 """The classifier's shortcuts change no verdict.
 
 classify skips a label's regex when the text holds none of the label's anchors (plain substrings
-of the _folded text). That is only right if every match of the pattern contains an anchor: proved
+of the fold()ed text). That is only right if every match of the pattern contains an anchor: proved
 here from the parsed pattern, and checked on examples. The faster _clean and _url_words are checked
 against the regex versions they replaced.
 """
@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aggregator import classify as C
+from aggregator import classify_signals as S
 
 # --- what every match of a pattern must contain ---------------------------------------------------
 
@@ -156,7 +157,7 @@ def _charset(items: list[tuple[object, object]]) -> set[str] | None:
     return chars
 
 
-def _anchors(label: C._Label) -> list[str]:
+def _anchors(label: S.Label) -> list[str]:
     return [anchor for _, group in label.anchors for anchor in group]
 
 
@@ -165,9 +166,9 @@ def _covered(pattern: re.Pattern[str], anchors: list[str]) -> bool:
     return Checker(anchors).sequence(parsed.data).covered
 
 
-@pytest.mark.parametrize("name", sorted(C._LABELS))
+@pytest.mark.parametrize("name", sorted(S.LABELS))
 def test_every_match_of_a_label_contains_one_of_its_anchors(name: str) -> None:
-    label = C._LABELS[name]
+    label = S.LABELS[name]
     assert all(anchor.isascii() for anchor in _anchors(label))  # _folded lowercases only ASCII
     assert _covered(label.pattern, _anchors(label))
     for gate, group in label.anchors:
@@ -175,7 +176,7 @@ def test_every_match_of_a_label_contains_one_of_its_anchors(name: str) -> None:
 
 
 def test_each_anchor_is_needed_so_the_proof_can_fail() -> None:
-    for name, label in C._LABELS.items():
+    for name, label in S.LABELS.items():
         for anchor in _anchors(label):
             fewer = [a for a in _anchors(label) if a != anchor]
             assert not _covered(label.pattern, fewer), (name, anchor)
@@ -185,9 +186,9 @@ def test_folding_sees_every_character_a_pattern_can_match() -> None:
     everything = "".join(map(chr, range(sys.maxunicode + 1)))
     non_ascii = everything[128:]
     lookalikes = set(re.findall(r"[a-z]", non_ascii, re.IGNORECASE))
-    assert lookalikes == C._ASCII_LOOKALIKES
-    assert all(C._folded(f"sar {char}") is None for char in [*lookalikes, "٣", "７"])
-    assert C._folded("Sar 12 … é") == "\x00sar 00 … é"
+    assert lookalikes == S.ASCII_LOOKALIKES
+    assert all(S.fold(f"sar {char}") is None for char in [*lookalikes, "٣", "７"])
+    assert S.fold("Sar 12 … é") == "\x00sar 00 … é"
     assert re.findall(r"\s", everything) == [char for char in everything if char.isspace()]
     assert re.findall(r"\d", everything) == [char for char in everything if char.isdecimal()]
 
@@ -197,7 +198,7 @@ def test_folding_sees_every_character_a_pattern_can_match() -> None:
 _WORDS = sorted(
     {
         word
-        for label in C._LABELS.values()
+        for label in S.LABELS.values()
         for anchor in _anchors(label)
         for word in (anchor, *anchor.split())
         if word.strip("\x00 ")
@@ -212,17 +213,17 @@ _TEXT = st.lists(
 ).map(lambda words: " ".join(words))
 
 
-def _verdict_without_anchors(text: str, ladder: C._Ladder) -> C._Verdict | None:
+def _verdict_without_anchors(text: str, ladder: S.Ladder) -> S.Verdict | None:
     if not text:
         return None
     for rung in ladder:
         found = [
             (match.start(), -len(match.group()), name)
             for name in rung
-            if (match := C._LABELS[name].pattern.search(text)) is not None
+            if (match := S.LABELS[name].pattern.search(text)) is not None
         ]
         if found:
-            return C._LABELS[min(found)[2]].verdict
+            return S.LABELS[min(found)[2]].verdict
     return None
 
 
@@ -231,12 +232,12 @@ def _verdict_without_anchors(text: str, ladder: C._Ladder) -> C._Verdict | None:
 def test_anchors_skip_no_match(raw: str, sar_silenced: bool) -> None:
     text = C._clean(raw.swapcase() if len(raw) % 3 == 0 else raw)
     if sar_silenced:
-        text = C._SAR_ABBREVIATION.sub(" ", text)
-    folded = C._folded(text)
-    for label in C._LABELS.values():
+        text = S.SAR_ABBREVIATION.sub(" ", text)
+    folded = S.fold(text)
+    for label in S.LABELS.values():
         if label.pattern.search(text) and folded is not None:
-            assert C._may_match(folded, label.anchors)
-    for ladder in (C._TITLE_LADDER, C._PATH_LADDER, C._SUMMARY_LADDER):
+            assert S.may_match(folded, label.anchors)
+    for ladder in (S.TITLE_LADDER, S.PATH_LADDER, S.SUMMARY_LADDER):
         assert C._verdict(text, ladder) == _verdict_without_anchors(text, ladder)
 
 
@@ -246,7 +247,7 @@ def test_anchors_skip_no_match(raw: str, sar_silenced: bool) -> None:
 def _old_clean(text: str) -> str:
     text = re.sub(r"[\u2018\u2019\u201b\u2032]", "'", re.sub(r"[\u2010-\u2015\u2212]", "-", text))
     text = re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip()
-    return C._PANEL.sub("panel", text)
+    return S.PANEL.sub("panel", text)
 
 
 def _old_url_words(url: str) -> str:
