@@ -1,4 +1,4 @@
-"""Dedupe + store: turn one source's items into decisions and apply them in batches.
+"""Dedupe + store: turn sources' items into decisions and apply them, one transaction per call.
 
 Decisions are pure (aggregator.dedupe); this module only feeds them candidates from the store
 and makes sure two items of the same batch that match each other are not both created.
@@ -11,8 +11,19 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from aggregator.dedupe import decide, lookup_keys
-from aggregator.models import AddSighting, Candidate, Decision, Item, NewItem, UpdateSighting
+from aggregator.models import (
+    AddSighting,
+    Candidate,
+    Decision,
+    Item,
+    NewItem,
+    SourceState,
+    UpdateSighting,
+)
 from aggregator.store import Storage
+from aggregator.store.transaction import Transaction
+
+Ranker = Callable[[str], int]
 
 
 @dataclass(frozen=True)
@@ -25,6 +36,15 @@ class IngestCounts:
     @property
     def changed(self) -> bool:
         return bool(self.new or self.updated or self.merged)
+
+
+@dataclass(frozen=True)
+class SourceItems:
+    """One source's polled items; `keys`, when given, are their dedupe.lookup_keys."""
+
+    items: Sequence[Item]
+    now: datetime
+    keys: Sequence[tuple[str, ...]] | None = None
 
 
 def count(decisions: Sequence[Decision]) -> IngestCounts:
@@ -40,21 +60,53 @@ def ingest(
     items: Sequence[Item],
     *,
     now: datetime,
-    source_rank: Callable[[str], int] | None = None,
+    source_rank: Ranker | None = None,
     keys: Sequence[tuple[str, ...]] | None = None,
+    states: Sequence[SourceState] = (),
 ) -> IngestCounts:
-    """Decide and store every item; one transaction per batch of mutually independent items.
+    """Decide and store every item, and save `states`, in one transaction.
 
     `keys`, when given, are dedupe.lookup_keys of `items`, computed elsewhere (a worker).
+    `states` (sources' polling states, e.g. this source's after the poll) commit with the items.
     """
+    batch = SourceItems(items, now, keys)
+    return ingest_many(storage, [batch], source_rank=source_rank, states=states)[0]
+
+
+def ingest_many(
+    storage: Storage,
+    batches: Sequence[SourceItems],
+    *,
+    source_rank: Ranker | None = None,
+    states: Sequence[SourceState] = (),
+) -> list[IngestCounts]:
+    """Ingest several sources' items, in order, then save `states`: one transaction, one commit.
+
+    The outcome is what calling `ingest` for each batch in turn would store; only the commits
+    are shared (a failure stores none of them).
+    """
+    if not states and not any(batch.items for batch in batches):
+        return [IngestCounts() for _ in batches]
+
+    def work(tx: Transaction) -> list[IngestCounts]:
+        counts = [ingest_into(tx, batch, source_rank) for batch in batches]
+        tx.save_source_states(states)
+        return counts
+
+    return storage.write(work)
+
+
+def ingest_into(tx: Transaction, batch: SourceItems, source_rank: Ranker | None) -> IngestCounts:
+    """One source's items in an open transaction; batches of mutually independent items."""
 
     def redecide(item: Item, candidates: Sequence[Candidate]) -> Decision:
         return decide(item, candidates, source_rank=source_rank)
 
+    items, now = batch.items, batch.now
     if not items:
         return IngestCounts()
-    all_keys = list(keys) if keys is not None else [lookup_keys(item) for item in items]
-    index = storage.candidate_index([key for each in all_keys for key in each])
+    all_keys = list(batch.keys) if batch.keys is not None else [lookup_keys(i) for i in items]
+    index = tx.candidate_index([key for each in all_keys for key in each])
     pending: list[Decision] = []
     pending_keys: set[str] = set()
     stored_keys: set[str] = set()  # keys of what this call stored: the index is stale there
@@ -62,18 +114,18 @@ def ingest(
     decided: list[Decision] = []
     for item, item_keys in zip(items, all_keys, strict=True):
         if pending_keys.intersection(item_keys):
-            touched.update(storage.apply(pending, now=now, redecide=redecide))
+            touched.update(tx.apply(pending, now=now, redecide=redecide))
             stored_keys |= pending_keys
             pending, pending_keys = [], set()
         candidates = index.for_keys(item_keys)
         if stored_keys.intersection(item_keys) or any(c.item_id in touched for c in candidates):
-            candidates = storage.candidates(item_keys)
+            candidates = tx.candidates(item_keys)
         decision = judge(item, item_keys, candidates, source_rank)
         pending.append(decision)
         pending_keys.update(item_keys)
         decided.append(decision)
     if pending:
-        storage.apply(pending, now=now, redecide=redecide)
+        tx.apply(pending, now=now, redecide=redecide)
     return count(decided)
 
 
@@ -81,7 +133,7 @@ def judge(
     item: Item,
     keys: tuple[str, ...],
     candidates: Sequence[Candidate],
-    source_rank: Callable[[str], int] | None,
+    source_rank: Ranker | None,
 ) -> Decision:
     """dedupe.decide, short-cut when nothing stored shares a key: a new item, as decide says."""
     if not candidates:

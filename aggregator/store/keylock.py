@@ -13,19 +13,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 
-from sqlalchemy import bindparam, select, text
-from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
 from sqlalchemy.orm import Session
 
 from aggregator.models import Candidate, Decision, Item, NewItem
-from aggregator.store.queries import chunks, find_candidates
-from aggregator.store.schema import ItemKeyRow
+from aggregator.store.batch import find_candidates, key_holders
+from aggregator.store.rawsql import Raw
 
 Redecide = Callable[[Item, Sequence[Candidate]], Decision]
 
-_LOCK_KEYS = text("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(:keys) AS k").bindparams(
-    bindparam("keys", type_=ARRAY(BIGINT))
-)
+_LOCK_KEYS = "SELECT count(pg_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS k"
 
 
 def advisory_key(key: str) -> int:
@@ -47,15 +43,11 @@ def lock_keys(session: Session, keys: Sequence[str]) -> None:
     if not keys or session.get_bind().dialect.name != "postgresql":
         return
     numbers = sorted({advisory_key(key) for key in keys})
-    session.execute(_LOCK_KEYS, {"keys": numbers})
+    Raw.of(session).rows(_LOCK_KEYS, [numbers])
 
 
 def keys_taken(session: Session, keys: Sequence[str]) -> bool:
-    for part in chunks(sorted(set(keys))):
-        query = select(ItemKeyRow.item_id).where(ItemKeyRow.key.in_(part)).limit(1)
-        if session.scalars(query).first() is not None:
-            return True
-    return False
+    return bool(key_holders(Raw.of(session), keys))
 
 
 def recheck(session: Session, decision: Decision, redecide: Redecide | None) -> Decision:

@@ -12,8 +12,8 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from aggregator.errors import NotFound
-from aggregator.models import Candidate, Category, ReviewType, Sighting, StoredItem
-from aggregator.store.schema import ItemKeyRow, ItemRow, SightingRow
+from aggregator.models import Category, ReviewType, Sighting, StoredItem
+from aggregator.store.schema import ItemRow, SightingRow
 
 _CHUNK = 500  # bound parameters per IN (...) list
 
@@ -154,33 +154,4 @@ def to_stored(row: ItemRow, sightings: Iterable[Sighting]) -> StoredItem:
         pinned=row.pinned,
         hidden=row.hidden,
         sightings=tuple(sightings),
-    )
-
-
-def find_candidates(session: Session, keys: Sequence[str]) -> list[Candidate]:
-    item_ids: set[int] = set()
-    for part in chunks(sorted(set(keys))):
-        item_ids.update(session.scalars(select(ItemKeyRow.item_id).where(ItemKeyRow.key.in_(part))))
-    ordered = sorted(item_ids)
-    rows = {row.id: row for row in _item_rows(session, ordered)}
-    sightings = sighting_rows(session, ordered)
-    return [to_candidate(rows[i], sightings.get(i, [])) for i in ordered if i in rows]
-
-
-def _item_rows(session: Session, item_ids: Sequence[int]) -> Iterator[ItemRow]:
-    for part in chunks(item_ids):
-        yield from session.scalars(select(ItemRow).where(ItemRow.id.in_(part)))
-
-
-def to_candidate(row: ItemRow, sightings: Sequence[SightingRow]) -> Candidate:
-    return Candidate(
-        item_id=row.id,
-        title=row.title,
-        summary=row.summary,
-        published=row.published,
-        canonical_urls=tuple(s.canonical_url for s in sightings if s.canonical_url),
-        source_keys=tuple((s.source_id, s.source_key) for s in sightings),
-        sighting_hashes={(s.source_id, s.source_key): s.content_hash for s in sightings},
-        representative_source=row.source_id,
-        deleted=row.deleted,
     )

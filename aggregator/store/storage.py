@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import fields
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -13,8 +12,8 @@ from sqlalchemy.orm import Session
 from aggregator.errors import NotFound
 from aggregator.models import Candidate, Decision, SourceState, StoredItem
 from aggregator.store import curation
-from aggregator.store.apply import apply_decisions, dialect_insert
-from aggregator.store.batch import CandidateIndex, candidate_index
+from aggregator.store.apply import dialect_insert
+from aggregator.store.batch import CandidateIndex
 from aggregator.store.documents import DocumentStore
 from aggregator.store.engine import (
     DEFAULT_URL,
@@ -26,12 +25,13 @@ from aggregator.store.engine import (
 from aggregator.store.engine import migrate as upgrade
 from aggregator.store.keylock import Redecide
 from aggregator.store.leases import LeaseStore
-from aggregator.store.queries import ItemFilter, find_candidates, get_item, get_row, list_items
+from aggregator.store.queries import ItemFilter, get_item, get_row, list_items
 from aggregator.store.retention import RetentionStore
 from aggregator.store.schema import AuditRow, ItemRow, SourceRow
+from aggregator.store.transaction import STATE_FIELDS, Transaction
 from aggregator.store.users import UserStore
 
-_STATE_FIELDS = tuple(f.name for f in fields(SourceState))
+T = TypeVar("T")
 
 
 def _now() -> datetime:
@@ -101,16 +101,8 @@ class Storage(UserStore, LeaseStore, DocumentStore, RetentionStore):
 
     def save_source_states(self, states: Sequence[SourceState]) -> None:
         """Save many sources' states in one transaction."""
-        rows = [{name: getattr(state, name) for name in _STATE_FIELDS} for state in states]
-
-        def write(session: Session) -> None:
-            statement = dialect_insert(session, SourceRow)
-            updates = {name: statement.excluded[name] for name in _STATE_FIELDS[1:]}
-            upsert = statement.on_conflict_do_update(index_elements=["source_id"], set_=updates)
-            session.connection().execute(upsert, rows)  # rows as parameters: compiled once
-
-        if rows:
-            run_write(self.engine, "saving source state", write)
+        if states:
+            self.write(lambda tx: tx.save_source_states(states), "saving source state")
 
     def claim_source(self, source_id: str, owner: str, *, now: datetime, ttl: float) -> bool:
         """Take (or renew) the lease on polling a source for `ttl` seconds; False if held."""
@@ -145,15 +137,32 @@ class Storage(UserStore, LeaseStore, DocumentStore, RetentionStore):
 
     # --- ingest ---
 
+    def write(self, work: Callable[[Transaction], T], operation: str = "storing items") -> T:
+        """Run `work` in one write transaction, committed once when it returns.
+
+        After a deadlock or a lock time-out the transaction is rolled back and `work` runs
+        again from the start, so it must not keep state of its own across calls.
+        """
+
+        def run(session: Session) -> T:
+            tx = Transaction(session)
+            done = work(tx)
+            tx.finish()
+            return done
+
+        return run_write(self.engine, operation, run)
+
     def candidates(self, keys: Sequence[str]) -> list[Candidate]:
         """Items sharing any key (tombstones included, deleted=True), by item id."""
         if not keys:
             return []
-        return run_read(self.engine, "finding candidates", lambda s: find_candidates(s, keys))
+        read = lambda s: Transaction(s).candidates(keys)  # noqa: E731
+        return run_read(self.engine, "finding candidates", read)
 
     def candidate_index(self, keys: Sequence[str]) -> CandidateIndex:
         """Candidates for many items' keys in one read (see `candidates`)."""
-        return run_read(self.engine, "finding candidates", lambda s: candidate_index(s, keys))
+        read = lambda s: Transaction(s).candidate_index(keys)  # noqa: E731
+        return run_read(self.engine, "finding candidates", read)
 
     def apply(
         self, decisions: Sequence[Decision], *, now: datetime, redecide: Redecide | None = None
@@ -165,9 +174,7 @@ class Storage(UserStore, LeaseStore, DocumentStore, RetentionStore):
         """
         if not decisions:
             return []
-        return run_write(
-            self.engine, "storing items", lambda s: apply_decisions(s, decisions, now, redecide)
-        )
+        return self.write(lambda tx: tx.apply(decisions, now=now, redecide=redecide))
 
     # --- read ---
 
@@ -261,7 +268,7 @@ class Storage(UserStore, LeaseStore, DocumentStore, RetentionStore):
 
 
 def _to_state(row: SourceRow) -> SourceState:
-    return SourceState(**{name: getattr(row, name) for name in _STATE_FIELDS})
+    return SourceState(**{name: getattr(row, name) for name in STATE_FIELDS})
 
 
 __all__ = ["NotFound", "Storage"]

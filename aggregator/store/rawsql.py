@@ -1,0 +1,246 @@
+"""Ingest's hot statements, run on the driver's cursor, inside the session's transaction.
+
+Building, caching, expanding and executing a SQLAlchemy statement cost several times what the
+database took for ingest's small, frequent reads and writes. These few statements are spelled
+out per dialect instead, and values pass through the columns' own SQLAlchemy type processors
+(a faster, equal one for SQLite's datetimes), so what is stored (and read back) is exactly
+what the ORM stores (and reads). Driver errors are raised as SQLAlchemy raises them.
+
+Writes wait in a queue, consecutive runs of the same statement going out as one executemany;
+every read (and `flush`, due before the commit) sends what waits first, in order, so reads
+see every earlier write.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from sqlalchemy import Dialect, Table
+from sqlalchemy.exc import DBAPIError, StatementError
+from sqlalchemy.orm import Session
+
+from aggregator.store.queries import chunks
+from aggregator.store.schema import UTCDateTime
+
+Processor = Callable[[Any], Any] | None
+_Cache = dict[tuple[str, str, tuple[str, ...]], tuple[Processor, ...]]
+_PROCESSORS: weakref.WeakKeyDictionary[Dialect, _Cache] = weakref.WeakKeyDictionary()
+_NEXT_IDS = "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s::int)"
+_SESSION_KEY = "aggregator.rawsql"
+_MAX_PARAMS = 2000  # per multi-row INSERT on PostgreSQL
+# Ingest's reads take arrays of any length; a plan cached while the tables were small (a
+# sequential scan) would stay when they grow.
+_CUSTOM_PLANS = "SET LOCAL plan_cache_mode = force_custom_plan"
+
+
+@dataclass(frozen=True)
+class _Write:
+    sql: str  # one row
+    head: str = ""  # an INSERT whose rows may go in one statement: INSERT INTO t (...) VALUES
+    row: str = ""  # (?, ?)
+    tail: str = ""  # ON CONFLICT ... DO NOTHING
+
+    def rows(self, count: int) -> str:
+        return f"{self.head} {', '.join([self.row] * count)} {self.tail}"
+
+
+def table_of(model: type[Any]) -> Table:
+    """A declarative model's Table."""
+    return cast(Table, model.__table__)
+
+
+def sqlite_utc_text(value: datetime | None) -> str | None:
+    """UTCDateTime's bind processor on SQLite (naive UTC, SQLAlchemy's text format), faster."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}: the store only accepts aware datetimes")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _bind_processor(kind: Any, dialect: Dialect) -> Processor:
+    if dialect.name == "sqlite" and isinstance(kind, UTCDateTime):
+        return sqlite_utc_text
+    processor: Processor = kind.dialect_impl(dialect).bind_processor(dialect)
+    return processor
+
+
+def _processors(dialect: Dialect, table: Table, names: tuple[str, ...], way: str) -> Any:
+    """The columns' bind ("bind") or result ("result") processors on this dialect, cached."""
+    cache = _PROCESSORS.setdefault(dialect, {})
+    found = cache.get((way, table.name, names))
+    if found is None:
+        if way == "bind":
+            found = tuple(_bind_processor(table.c[name].type, dialect) for name in names)
+        else:
+            types = [table.c[name].type.dialect_impl(dialect) for name in names]
+            found = tuple(kind.result_processor(dialect, None) for kind in types)
+        cache[(way, table.name, names)] = found
+    return found
+
+
+class Raw:
+    """Driver-level statements on a session's connection (one Raw per session: `of`)."""
+
+    def __init__(self, session: Session) -> None:
+        connection = session.connection()  # begins the transaction (SQLite: BEGIN IMMEDIATE)
+        self.dialect = connection.dialect
+        self.dbapi = connection.connection
+        self.postgres = self.dialect.name == "postgresql"
+        self.mark = "%s" if self.postgres else "?"
+        self.quote = self.dialect.identifier_preparer.quote
+        self._waiting: list[tuple[_Write, list[tuple[Any, ...]]]] = []
+        if self.postgres:
+            self._run(_CUSTOM_PLANS, ())
+
+    @staticmethod
+    def of(session: Session) -> Raw:
+        """The session's Raw, the ORM's pending changes flushed first."""
+        session.flush()
+        raw = session.info.get(_SESSION_KEY)
+        if raw is None:
+            raw = session.info[_SESSION_KEY] = Raw(session)
+        return cast(Raw, raw)
+
+    # --- reads (and writes whose outcome is needed now) ---
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        self.flush()
+        cursor = self._run(sql, tuple(params))
+        try:
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+
+    def where_in(self, column: str, values: Sequence[Any], array: str) -> Iterator[tuple[str, Any]]:
+        """(`column` is one of `values`, its parameters), in as few statements as allowed."""
+        if self.postgres:
+            yield f"{column} = ANY(%s::{array}[])", [list(values)]
+            return
+        for part in chunks(values):
+            yield f"{column} IN ({', '.join('?' * len(part))})", list(part)
+
+    def select_in(
+        self, sql: str, column: str, values: Sequence[Any], array: str, tail: str = ""
+    ) -> list[Any]:
+        """`sql` ("SELECT ... FROM ... WHERE") with `column` in `values`, then `tail`."""
+        found: list[Any] = []
+        for condition, params in self.where_in(column, values, array):
+            found.extend(self.rows(f"{sql} {condition} {tail}", params))
+        return found
+
+    def read(self, table: Table, names: tuple[str, ...], rows: Sequence[Any]) -> list[list[Any]]:
+        """Rows of `names` columns of `table`, as the ORM would hand the values over."""
+        readers = _processors(self.dialect, table, names, "result")
+        return [
+            [v if read is None else read(v) for read, v in zip(readers, row, strict=True)]
+            for row in rows
+        ]
+
+    def new_ids(self, table: Table, count: int) -> list[int]:
+        """The ids the next `count` inserts into `table` would get, taken now.
+
+        SQLite gives a new row max(id) + 1 (no AUTOINCREMENT) and our writers hold the write
+        lock from BEGIN; PostgreSQL hands them out from the column's sequence.
+        """
+        if self.postgres:
+            return sorted(row[0] for row in self.rows(_NEXT_IDS, (table.name, count)))
+        (top,) = self.rows(f"SELECT max(id) FROM {self.quote(table.name)}")[0]
+        start = (top or 0) + 1
+        return list(range(start, start + count))
+
+    def insert_returning_id(
+        self, table: Table, values: Mapping[str, Any], tail: str = ""
+    ) -> int | None:
+        """INSERT one row now; its id, or None when `tail` (ON CONFLICT DO NOTHING) skipped it."""
+        names = tuple(values)
+        sql = f"{self._insert(table, names, tail).sql} RETURNING id"
+        (params,) = self.bind(table, names, [list(values.values())], sql)
+        found = self.rows(sql, params)
+        return int(found[0][0]) if found else None
+
+    # --- writes, queued ---
+
+    def insert(
+        self, table: Table, names: tuple[str, ...], rows: Sequence[Sequence[Any]], tail: str = ""
+    ) -> None:
+        """INSERT every row (values in `names` order); `tail`: ON CONFLICT ..."""
+        if rows:
+            write = self._insert(table, names, tail)
+            self._queue(write, self.bind(table, names, rows, write.sql))
+
+    def update(self, table: Table, row_id: int, values: Mapping[str, Any]) -> None:
+        """UPDATE one row (by id) to `values`."""
+        names = (*values, "id")
+        assignments = ", ".join(f"{self.quote(name)} = {self.mark}" for name in names[:-1])
+        sql = f"UPDATE {self.quote(table.name)} SET {assignments} WHERE id = {self.mark}"
+        self._queue(_Write(sql), self.bind(table, names, [[*values.values(), row_id]], sql))
+
+    def delete(self, table: Table, row_id: int) -> None:
+        sql = f"DELETE FROM {self.quote(table.name)} WHERE id = {self.mark}"
+        self._queue(_Write(sql), [(row_id,)])
+
+    def flush(self) -> None:
+        """Send every queued write, in order: runs of one statement as one executemany, or on
+        PostgreSQL (where executemany is a round of statements) as multi-row INSERTs."""
+        waiting, self._waiting = self._waiting, []
+        for write, rows in waiting:
+            if len(rows) == 1:
+                self._run(write.sql, rows[0]).close()
+            elif self.postgres and write.head:
+                for part in chunks(rows, max(1, _MAX_PARAMS // len(rows[0]))):
+                    flat = tuple(value for row in part for value in row)
+                    self._run(write.rows(len(part)), flat).close()
+            else:
+                self._run(write.sql, rows, many=True).close()
+
+    def _run(self, sql: str, params: Any, many: bool = False) -> Any:
+        """Execute on a new driver cursor; driver errors become SQLAlchemy's DBAPIError."""
+        cursor = self.dbapi.cursor()
+        try:
+            if many:
+                cursor.executemany(sql, params)
+            else:
+                cursor.execute(sql, params)
+        except self.dialect.loaded_dbapi.Error as exc:
+            cursor.close()
+            base = self.dialect.loaded_dbapi.Error
+            raise DBAPIError.instance(sql, params, exc, base, dialect=self.dialect) from exc
+        return cursor
+
+    def _queue(self, write: _Write, rows: list[tuple[Any, ...]]) -> None:
+        if self._waiting and self._waiting[-1][0] == write:
+            self._waiting[-1][1].extend(rows)
+        else:
+            self._waiting.append((write, rows))
+
+    def _insert(self, table: Table, names: tuple[str, ...], tail: str) -> _Write:
+        columns = ", ".join(self.quote(name) for name in names)
+        head = f"INSERT INTO {self.quote(table.name)} ({columns}) VALUES"
+        row = f"({', '.join([self.mark] * len(names))})"
+        one = f"{head} {row} {tail}"
+        if tail and not tail.endswith("DO NOTHING"):  # DO UPDATE: a row may repeat
+            return _Write(one)
+        return _Write(one, head, row, tail)
+
+    def bind(
+        self, table: Table, names: tuple[str, ...], rows: Sequence[Sequence[Any]], sql: str
+    ) -> list[tuple[Any, ...]]:
+        """Rows as the driver takes them; a refused value (a naive datetime) is reported as
+        SQLAlchemy reports it, a StatementError."""
+        processors = _processors(self.dialect, table, names, "bind")
+        active = [(n, p) for n, p in enumerate(processors) if p is not None]
+        bound: list[tuple[Any, ...]] = []
+        try:
+            for row in rows:
+                values = list(row)
+                for n, process in active:
+                    values[n] = process(values[n])
+                bound.append(tuple(values))
+        except (ValueError, TypeError) as exc:
+            raise StatementError(str(exc), sql, None, exc) from exc
+        return bound

@@ -1,0 +1,108 @@
+"""ingest and ingest_many: several sources' items and their states in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aggregator.errors import StorageError
+from aggregator.ingest import IngestCounts, SourceItems, ingest, ingest_many
+from aggregator.models import Item, SourceState
+from aggregator.store import Storage
+from tests.conftest import BACKENDS, fresh_pg_schema
+from tests.test_store import T0, make_item
+
+STORY = "https://news.example.org/reviews/adult-a"
+
+
+@pytest.fixture(params=BACKENDS)
+def two_storages(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[list[Storage]]:
+    """Two empty, migrated databases of one backend."""
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            urls = [f"sqlite:///{tmp_path / f'db{n}.sqlite'}" for n in range(2)]
+        else:
+            urls = [stack.enter_context(fresh_pg_schema()) for _ in range(2)]
+        storages = [Storage.open(url) for url in urls]
+        try:
+            yield storages
+        finally:
+            for storage in storages:
+                storage.close()
+
+
+def sources() -> list[list[Item]]:
+    """Three polls: a story, the same story from another source (a merge), then an edit."""
+    first = [make_item("board-a", "a-1", url=STORY), make_item("board-a", "a-2")]
+    second = [make_item("board-b", "b-7", url=STORY), make_item("board-b", "b-8")]
+    edited = replace(first[0], title="DHR: Adult A (revised)", content_hash="revised")
+    return [first, second, [edited, first[1]]]
+
+
+def snapshot(storage: Storage) -> list[tuple[Any, ...]]:
+    rows = storage.items(include_hidden=True)
+    return [
+        (i.id, i.title, i.source_id, [(s.source_id, s.url, s.first_seen) for s in i.sightings])
+        for i in rows
+    ]
+
+
+def test_ingest_many_stores_what_ingest_one_by_one_stores(two_storages: list[Storage]) -> None:
+    one_by_one, together = two_storages
+    batches = [SourceItems(items, T0 + timedelta(hours=n)) for n, items in enumerate(sources())]
+    counted = [ingest(one_by_one, batch.items, now=batch.now) for batch in batches]
+    assert ingest_many(together, batches) == counted
+    assert counted == [
+        IngestCounts(new=2),
+        IngestCounts(new=1, merged=1),
+        IngestCounts(updated=1, unchanged=1),
+    ]
+    assert snapshot(together) == snapshot(one_by_one)
+    assert "DHR: Adult A (revised)" in [row[1] for row in snapshot(together)]
+
+
+def test_states_are_saved_with_the_items(storage: Storage) -> None:
+    state = SourceState("board-a", status="ok", etag='"v1"', last_success_at=T0, items_found=2)
+    counts = ingest(storage, sources()[0], now=T0, states=[state])
+    assert counts == IngestCounts(new=2)
+    assert storage.source_state("board-a") == state
+    assert ingest(storage, [], now=T0, states=[replace(state, etag='"v2"')]) == IngestCounts()
+    assert storage.source_state("board-a").etag == '"v2"'
+
+
+def test_a_failing_batch_stores_nothing_of_the_call(storage: Storage) -> None:
+    good = SourceItems(sources()[0], T0)
+    naive = replace(make_item("board-b", "b-1"), published=T0.replace(tzinfo=None))
+    state = SourceState("board-a", status="ok")
+    with pytest.raises(StorageError):
+        ingest_many(storage, [good, SourceItems([naive], T0)], states=[state])
+    assert storage.item_count() == 0
+    assert storage.source_state("board-a").status == "new"
+
+
+def test_items_of_one_poll_that_match_each_other_are_one_item(storage: Storage) -> None:
+    twice = [make_item("board-a", "a-1", url=STORY), make_item("board-b", "b-1", url=STORY)]
+    (counts,) = ingest_many(storage, [SourceItems(twice, T0)])
+    assert counts == IngestCounts(new=1, merged=1)
+    (stored,) = storage.items()
+    assert [s.source_id for s in stored.sightings] == ["board-a", "board-b"]
+
+
+def test_write_commits_once_and_rolls_back_whole(storage: Storage) -> None:
+    state = SourceState("board-a", status="ok")
+
+    def fail(tx: Any) -> None:
+        tx.save_source_states([state])
+        raise StorageError("stop")
+
+    with pytest.raises(StorageError):
+        storage.write(fail)
+    assert storage.source_state("board-a").status == "new"
+    storage.write(lambda tx: tx.save_source_states([state]))
+    assert storage.source_state("board-a").status == "ok"
