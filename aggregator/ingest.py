@@ -109,23 +109,26 @@ def ingest_into(tx: Transaction, batch: SourceItems, source_rank: Ranker | None)
     index = tx.candidate_index([key for each in all_keys for key in each])
     pending: list[Decision] = []
     pending_keys: set[str] = set()
+    free_keys: set[str] = set()  # of pending items with no candidate: no item held them
     stored_keys: set[str] = set()  # keys of what this call stored: the index is stale there
     touched: set[int] = set()
     decided: list[Decision] = []
     for item, item_keys in zip(items, all_keys, strict=True):
         if pending_keys.intersection(item_keys):
-            touched.update(tx.apply(pending, now=now, redecide=redecide))
+            touched.update(tx.apply(pending, now=now, redecide=redecide, free_keys=free_keys))
             stored_keys |= pending_keys
-            pending, pending_keys = [], set()
+            pending, pending_keys, free_keys = [], set(), set()
         candidates = index.for_keys(item_keys)
         if stored_keys.intersection(item_keys) or any(c.item_id in touched for c in candidates):
             candidates = tx.candidates(item_keys)
+        if not candidates:
+            free_keys.update(item_keys)
         decision = judge(item, item_keys, candidates, source_rank)
         pending.append(decision)
         pending_keys.update(item_keys)
         decided.append(decision)
     if pending:
-        tx.apply(pending, now=now, redecide=redecide)
+        tx.apply(pending, now=now, redecide=redecide, free_keys=free_keys)
     return count(decided)
 
 

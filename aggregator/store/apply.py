@@ -7,7 +7,7 @@ goes the careful way (aggregator.store.careful), one at a time, in order.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from datetime import datetime
 from typing import Any
 
@@ -44,15 +44,17 @@ def apply_decisions(
     decisions: Sequence[Decision],
     now: datetime,
     redecide: Redecide | None = None,
+    free_keys: Set[str] = frozenset(),
 ) -> list[int]:
     """Apply every decision; return the ids of items created or changed, in order.
 
     With `redecide`, a new item is judged again if concurrent writers took one of its keys.
+    `free_keys`: keys no item held when read earlier in this transaction (see bulk.py).
     """
     raw = Raw.of(session)
     lock_keys(session, new_item_keys(decisions))
     stored = read_sightings(raw, [pair_of(d.item) for d in decisions])
-    fresh = fresh_new_items(raw, decisions, stored)
+    fresh = fresh_new_items(raw, decisions, stored, free_keys)
     created = create_items(raw, fresh, now, item_values, sighting_values)
     for new in fresh:
         stored.pop(pair_of(new.item), None)

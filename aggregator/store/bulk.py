@@ -10,7 +10,7 @@ careful way (aggregator.store.apply), so the outcome is the same, only cheaper.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from datetime import datetime
 from typing import Any
 
@@ -27,17 +27,23 @@ _KEY_COLUMNS = ("key", "item_id")
 
 
 def fresh_new_items(
-    raw: Raw, decisions: Sequence[Decision], stored: Mapping[tuple[str, str], object]
+    raw: Raw,
+    decisions: Sequence[Decision],
+    stored: Mapping[tuple[str, str], object],
+    free_keys: Set[str] = frozenset(),
 ) -> list[NewItem]:
     """The NewItems that can be created without looking further (see the module docstring).
 
     `stored`: the stored sighting (None: none) of each decision's (source_id, source_key).
+    `free_keys`: keys no item held when read earlier in this transaction; on SQLite (one
+    writer at a time) they need no second look.
     """
     uses = Counter(key for decision in decisions for key in set(decision.keys))
     news = [d for d in decisions if isinstance(d, NewItem) and all(uses[k] == 1 for k in d.keys)]
     if not news:
         return []
-    taken = {key for key, _ in key_holders(raw, [key for d in news for key in d.keys])}
+    unknown = [key for d in news for key in d.keys if raw.postgres or key not in free_keys]
+    taken = {key for key, _ in key_holders(raw, unknown)} if unknown else set()
     return [
         d
         for d in news
@@ -55,8 +61,7 @@ def create_items(
     """Create every item with its one sighting and keys; map id(decision) -> new item id."""
     if not news:
         return {}
-    item_ids = raw.new_ids(_ITEMS, len(news))
-    sighting_ids = raw.new_ids(_SIGHTINGS, len(news))
+    item_ids, sighting_ids = raw.new_ids(len(news), _ITEMS, _SIGHTINGS)
     items, sightings = [], []
     keys: list[tuple[str, int]] = []
     for decision, item_id, sighting_id in zip(news, item_ids, sighting_ids, strict=True):

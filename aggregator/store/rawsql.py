@@ -17,6 +17,7 @@ import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import Dialect, Table
@@ -26,10 +27,11 @@ from sqlalchemy.orm import Session
 from aggregator.store.queries import chunks
 from aggregator.store.schema import UTCDateTime
 
-Processor = Callable[[Any], Any] | None
-_Cache = dict[tuple[str, str, tuple[str, ...]], tuple[Processor, ...]]
-_PROCESSORS: weakref.WeakKeyDictionary[Dialect, _Cache] = weakref.WeakKeyDictionary()
-_NEXT_IDS = "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s::int)"
+Convert = Callable[[Any], Any]
+Processor = Convert | None
+_NEXT_IDS = (
+    "SELECT %s::int, nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s::int)"
+)
 _SESSION_KEY = "aggregator.rawsql"
 _MAX_PARAMS = 2000  # per multi-row INSERT on PostgreSQL
 # Ingest's reads take arrays of any length; a plan cached while the tables were small (a
@@ -48,6 +50,9 @@ class _Write:
         return f"{self.head} {', '.join([self.row] * count)} {self.tail}"
 
 
+_SPELLINGS: weakref.WeakKeyDictionary[Dialect, _Spelling] = weakref.WeakKeyDictionary()
+
+
 def table_of(model: type[Any]) -> Table:
     """A declarative model's Table."""
     return cast(Table, model.__table__)
@@ -59,6 +64,12 @@ def sqlite_utc_text(value: datetime | None) -> str | None:
         return None
     if value.tzinfo is None:
         raise ValueError(f"naive datetime {value!r}: the store only accepts aware datetimes")
+    return _utc_text(value)
+
+
+@lru_cache(maxsize=4096)  # a batch repeats its `now` and each item's dates (item, sighting)
+def _utc_text(value: datetime) -> str:
+    """Equal instants, whatever their offsets, have the one text: the cache key may be any."""
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
@@ -69,17 +80,62 @@ def _bind_processor(kind: Any, dialect: Dialect) -> Processor:
     return processor
 
 
-def _processors(dialect: Dialect, table: Table, names: tuple[str, ...], way: str) -> Any:
-    """The columns' bind ("bind") or result ("result") processors on this dialect, cached."""
-    cache = _PROCESSORS.setdefault(dialect, {})
-    found = cache.get((way, table.name, names))
+class _Spelling:
+    """One dialect's statements and value processors, made once per (table, columns)."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+        self.mark = "%s" if dialect.name == "postgresql" else "?"
+        self.quote = dialect.identifier_preparer.quote
+        self._made: dict[tuple[Any, ...], Any] = {}
+
+    def _once(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+        found = self._made.get(key)
+        if found is None:
+            found = self._made[key] = make()
+        return found
+
+    def binders(self, table: Table, names: tuple[str, ...]) -> list[tuple[int, Convert]]:
+        """(position, bind processor) of the columns that have one."""
+
+        def make() -> list[tuple[int, Convert]]:
+            found = [_bind_processor(table.c[name].type, self.dialect) for name in names]
+            return [(n, process) for n, process in enumerate(found) if process is not None]
+
+        return cast(list[tuple[int, Convert]], self._once(("bind", table.name, names), make))
+
+    def readers(self, table: Table, names: tuple[str, ...]) -> tuple[Processor, ...]:
+        def make() -> tuple[Processor, ...]:
+            types = [table.c[name].type.dialect_impl(self.dialect) for name in names]
+            return tuple(kind.result_processor(self.dialect, None) for kind in types)
+
+        return cast(tuple[Processor, ...], self._once(("read", table.name, names), make))
+
+    def insert(self, table: Table, names: tuple[str, ...], tail: str) -> _Write:
+        def make() -> _Write:
+            columns = ", ".join(self.quote(name) for name in names)
+            head = f"INSERT INTO {self.quote(table.name)} ({columns}) VALUES"
+            row = f"({', '.join([self.mark] * len(names))})"
+            one = f"{head} {row} {tail}"
+            if tail and not tail.endswith("DO NOTHING"):  # DO UPDATE: a row may repeat
+                return _Write(one)
+            return _Write(one, head, row, tail)
+
+        return cast(_Write, self._once(("insert", table.name, names, tail), make))
+
+    def update(self, table: Table, names: tuple[str, ...]) -> _Write:
+        def make() -> _Write:
+            assignments = ", ".join(f"{self.quote(name)} = {self.mark}" for name in names)
+            where = f"WHERE id = {self.mark}"
+            return _Write(f"UPDATE {self.quote(table.name)} SET {assignments} {where}")
+
+        return cast(_Write, self._once(("update", table.name, names), make))
+
+
+def _spelling(dialect: Dialect) -> _Spelling:
+    found = _SPELLINGS.get(dialect)
     if found is None:
-        if way == "bind":
-            found = tuple(_bind_processor(table.c[name].type, dialect) for name in names)
-        else:
-            types = [table.c[name].type.dialect_impl(dialect) for name in names]
-            found = tuple(kind.result_processor(dialect, None) for kind in types)
-        cache[(way, table.name, names)] = found
+        found = _SPELLINGS[dialect] = _Spelling(dialect)
     return found
 
 
@@ -91,8 +147,9 @@ class Raw:
         self.dialect = connection.dialect
         self.dbapi = connection.connection
         self.postgres = self.dialect.name == "postgresql"
-        self.mark = "%s" if self.postgres else "?"
-        self.quote = self.dialect.identifier_preparer.quote
+        self.spelling = _spelling(self.dialect)
+        self.mark = self.spelling.mark
+        self.quote = self.spelling.quote
         self._waiting: list[tuple[_Write, list[tuple[Any, ...]]]] = []
         if self.postgres:
             self._run(_CUSTOM_PLANS, ())
@@ -135,30 +192,35 @@ class Raw:
 
     def read(self, table: Table, names: tuple[str, ...], rows: Sequence[Any]) -> list[list[Any]]:
         """Rows of `names` columns of `table`, as the ORM would hand the values over."""
-        readers = _processors(self.dialect, table, names, "result")
+        readers = self.spelling.readers(table, names)
         return [
             [v if read is None else read(v) for read, v in zip(readers, row, strict=True)]
             for row in rows
         ]
 
-    def new_ids(self, table: Table, count: int) -> list[int]:
-        """The ids the next `count` inserts into `table` would get, taken now.
+    def new_ids(self, count: int, *tables: Table) -> list[list[int]]:
+        """For each table, the ids its next `count` inserts would get, taken now (one query).
 
         SQLite gives a new row max(id) + 1 (no AUTOINCREMENT) and our writers hold the write
         lock from BEGIN; PostgreSQL hands them out from the column's sequence.
         """
         if self.postgres:
-            return sorted(row[0] for row in self.rows(_NEXT_IDS, (table.name, count)))
-        (top,) = self.rows(f"SELECT max(id) FROM {self.quote(table.name)}")[0]
-        start = (top or 0) + 1
-        return list(range(start, start + count))
+            found: list[list[int]] = [[] for _ in tables]
+            sql = " UNION ALL ".join([_NEXT_IDS] * len(tables))
+            params = [value for n, table in enumerate(tables) for value in (n, table.name, count)]
+            for n, value in self.rows(sql, params):
+                found[n].append(value)
+            return [sorted(ids) for ids in found]
+        tops = ", ".join(f"(SELECT max(id) FROM {self.quote(table.name)})" for table in tables)
+        starts = [(top or 0) + 1 for top in self.rows(f"SELECT {tops}")[0]]
+        return [list(range(start, start + count)) for start in starts]
 
     def insert_returning_id(
         self, table: Table, values: Mapping[str, Any], tail: str = ""
     ) -> int | None:
         """INSERT one row now; its id, or None when `tail` (ON CONFLICT DO NOTHING) skipped it."""
         names = tuple(values)
-        sql = f"{self._insert(table, names, tail).sql} RETURNING id"
+        sql = f"{self.spelling.insert(table, names, tail).sql} RETURNING id"
         (params,) = self.bind(table, names, [list(values.values())], sql)
         found = self.rows(sql, params)
         return int(found[0][0]) if found else None
@@ -170,15 +232,14 @@ class Raw:
     ) -> None:
         """INSERT every row (values in `names` order); `tail`: ON CONFLICT ..."""
         if rows:
-            write = self._insert(table, names, tail)
+            write = self.spelling.insert(table, names, tail)
             self._queue(write, self.bind(table, names, rows, write.sql))
 
     def update(self, table: Table, row_id: int, values: Mapping[str, Any]) -> None:
         """UPDATE one row (by id) to `values`."""
         names = (*values, "id")
-        assignments = ", ".join(f"{self.quote(name)} = {self.mark}" for name in names[:-1])
-        sql = f"UPDATE {self.quote(table.name)} SET {assignments} WHERE id = {self.mark}"
-        self._queue(_Write(sql), self.bind(table, names, [[*values.values(), row_id]], sql))
+        write = self.spelling.update(table, names[:-1])
+        self._queue(write, self.bind(table, names, [[*values.values(), row_id]], write.sql))
 
     def delete(self, table: Table, row_id: int) -> None:
         sql = f"DELETE FROM {self.quote(table.name)} WHERE id = {self.mark}"
@@ -218,22 +279,12 @@ class Raw:
         else:
             self._waiting.append((write, rows))
 
-    def _insert(self, table: Table, names: tuple[str, ...], tail: str) -> _Write:
-        columns = ", ".join(self.quote(name) for name in names)
-        head = f"INSERT INTO {self.quote(table.name)} ({columns}) VALUES"
-        row = f"({', '.join([self.mark] * len(names))})"
-        one = f"{head} {row} {tail}"
-        if tail and not tail.endswith("DO NOTHING"):  # DO UPDATE: a row may repeat
-            return _Write(one)
-        return _Write(one, head, row, tail)
-
     def bind(
         self, table: Table, names: tuple[str, ...], rows: Sequence[Sequence[Any]], sql: str
     ) -> list[tuple[Any, ...]]:
         """Rows as the driver takes them; a refused value (a naive datetime) is reported as
         SQLAlchemy reports it, a StatementError."""
-        processors = _processors(self.dialect, table, names, "bind")
-        active = [(n, p) for n, p in enumerate(processors) if p is not None]
+        active = self.spelling.binders(table, names)
         bound: list[tuple[Any, ...]] = []
         try:
             for row in rows:

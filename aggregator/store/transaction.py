@@ -7,7 +7,7 @@ inside sees the transaction's own writes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import fields
 from datetime import datetime
 
@@ -39,12 +39,21 @@ class Transaction:
         return candidate_index(self.session, keys)
 
     def apply(
-        self, decisions: Sequence[Decision], *, now: datetime, redecide: Redecide | None = None
+        self,
+        decisions: Sequence[Decision],
+        *,
+        now: datetime,
+        redecide: Redecide | None = None,
+        free_keys: Set[str] = frozenset(),
     ) -> list[int]:
-        """Apply decisions (see Storage.apply); return ids of items created or changed."""
+        """Apply decisions (see Storage.apply); return ids of items created or changed.
+
+        `free_keys`: keys that no item held when this transaction read candidates for them
+        (none written since), so new items holding only those need no second look.
+        """
         if not decisions:
             return []
-        return apply_decisions(self.session, decisions, now, redecide)
+        return apply_decisions(self.session, decisions, now, redecide, free_keys)
 
     def save_source_states(self, states: Sequence[SourceState]) -> None:
         """Insert or replace each source's polling state."""
