@@ -34,9 +34,10 @@ _NEXT_IDS = (
 )
 _SESSION_KEY = "aggregator.rawsql"
 _MAX_PARAMS = 2000  # per multi-row INSERT on PostgreSQL
-# Ingest's reads take arrays of any length; a plan cached while the tables were small (a
-# sequential scan) would stay when they grow.
-_CUSTOM_PLANS = "SET LOCAL plan_cache_mode = force_custom_plan"
+# Every statement here finds rows by an index (keys, ids, (source_id, source_key)). Without
+# statistics (a new database: autovacuum has not analysed the tables yet) the planner takes
+# `key = ANY(...)` for most of the table and scans it all, on every call, however large.
+_INDEX_PLANS = "SELECT set_config('enable_seqscan', 'off', true)"
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ class Raw:
         self.quote = self.spelling.quote
         self._waiting: list[tuple[_Write, list[tuple[Any, ...]]]] = []
         if self.postgres:
-            self._run(_CUSTOM_PLANS, ())
+            self._run(_INDEX_PLANS, ()).close()
 
     @staticmethod
     def of(session: Session) -> Raw:
