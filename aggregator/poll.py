@@ -13,7 +13,7 @@ import requests
 from aggregator import schedule
 from aggregator.config.types import Config, SourceConfig
 from aggregator.fetch import new_session
-from aggregator.ingest import IngestCounts, ingest
+from aggregator.ingest import IngestCounts, SourceItems, ingest_many
 from aggregator.models import PollOutcome, SourceState
 from aggregator.parsepool import MIN_SOURCES, ParsePool
 from aggregator.pipeline import ItemMaker, SourceFetch, items_here, poll_one
@@ -95,11 +95,12 @@ class Poller:
                     submit_next()
                 while running:
                     done, _ = wait(running, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        source = running.pop(future)
-                        outcomes.append(self._store(source, states[source.id], future.result()))
+                    ready = [(running.pop(future), future.result()) for future in done]
+                    for outcome in self._store(ready, states):
+                        outcomes.append(outcome)
                         if on_outcome is not None:
-                            on_outcome(outcomes[-1])
+                            on_outcome(outcome)
+                    for _ in ready:
                         submit_next()
         finally:
             self._flush_states()
@@ -111,11 +112,11 @@ class Poller:
             self._ranked = (self.config, source_ranker(self.config))
         return self._ranked[1]
 
-    def _save_state(self, state: SourceState, *, at_once: bool = False) -> None:
+    def _save_state(self, state: SourceState) -> None:
         """Batched: one transaction per unchanged source was most of a warm poll. A source
-        whose items were just stored has its state (ETag, body hash) saved at once, with them."""
+        whose items are stored has its state (ETag, body hash) saved with them instead."""
         self._unsaved.append(state)
-        if at_once or len(self._unsaved) >= STATE_BATCH:
+        if len(self._unsaved) >= STATE_BATCH:
             self._flush_states()
 
     def _flush_states(self) -> None:
@@ -138,30 +139,64 @@ class Poller:
             parse=parse,
         )
 
-    def _store(self, source: SourceConfig, state: SourceState, fetched: SourceFetch) -> PollOutcome:
+    def _store(
+        self, ready: list[tuple[SourceConfig, SourceFetch]], states: dict[str, SourceState]
+    ) -> list[PollOutcome]:
+        """Store what is ready: the items of all these sources and their states in one commit."""
         now = self.clock()
-        interval = self.config.interval_of(source)
-        if not fetched.ok:
-            error = fetched.error or "unknown error"
-            self._save_state(
-                schedule.after_failure(
-                    state,
-                    now=now,
-                    interval=interval,
-                    error=error,
-                    retry_after=fetched.retry_after,
-                    gone=fetched.gone,
+        failed = [(s, f) for s, f in ready if not f.ok]
+        succeeded = [(s, f) for s, f in ready if f.ok]
+        outcomes = [self._record_failure(s, states[s.id], f, now) for s, f in failed]
+        saved = {
+            s.id: self._success_state(s, states[s.id], f, now, self.config.interval_of(s))
+            for s, f in succeeded
+        }
+        with_items = [(s, f) for s, f in succeeded if f.items]
+        counts = ingest_many(
+            self.storage,
+            [SourceItems(f.items, now, f.keys) for _, f in with_items],
+            source_rank=self._ranker(),
+            states=[saved[s.id] for s, _ in with_items],
+        )
+        by_source = {s.id: c for (s, _), c in zip(with_items, counts, strict=True)}
+        for source, fetched in succeeded:
+            if not fetched.items:
+                self._save_state(saved[source.id])
+            outcomes.append(
+                self._after_success(
+                    source, fetched, saved[source.id], by_source.get(source.id), now
                 )
             )
-            log.warning(
-                "poll failed",
-                extra={"source": source.id, "error": error, "elapsed": fetched.elapsed},
+        return outcomes
+
+    def _record_failure(
+        self, source: SourceConfig, state: SourceState, fetched: SourceFetch, now: datetime
+    ) -> PollOutcome:
+        error = fetched.error or "unknown error"
+        self._save_state(
+            schedule.after_failure(
+                state,
+                now=now,
+                interval=self.config.interval_of(source),
+                error=error,
+                retry_after=fetched.retry_after,
+                gone=fetched.gone,
             )
-            return PollOutcome(source.id, ok=False, error=error, elapsed=fetched.elapsed)
-        rank = self._ranker()
-        counts = ingest(self.storage, fetched.items, now=now, source_rank=rank, keys=fetched.keys)
-        saved = self._success_state(source, state, fetched, now, interval)
-        self._save_state(saved, at_once=bool(fetched.items))
+        )
+        log.warning(
+            "poll failed", extra={"source": source.id, "error": error, "elapsed": fetched.elapsed}
+        )
+        return PollOutcome(source.id, ok=False, error=error, elapsed=fetched.elapsed)
+
+    def _after_success(
+        self,
+        source: SourceConfig,
+        fetched: SourceFetch,
+        saved: SourceState,
+        counts: IngestCounts | None,
+        now: datetime,
+    ) -> PollOutcome:
+        counts = counts or IngestCounts()
         prune_source(self.storage, self.config, source, now)
         moved = moved_warning(source, saved)
         if moved:
