@@ -42,6 +42,8 @@ _INDEX_PLANS = "SELECT set_config('enable_seqscan', 'off', true)"
 
 @dataclass(frozen=True)
 class _Write:
+    table: str
+    kind: str  # insert, update (by id, never of a key column), delete
     sql: str  # one row
     head: str = ""  # an INSERT whose rows may go in one statement: INSERT INTO t (...) VALUES
     row: str = ""  # (?, ?)
@@ -49,6 +51,11 @@ class _Write:
 
     def rows(self, count: int) -> str:
         return f"{self.head} {', '.join([self.row] * count)} {self.tail}"
+
+    def commutes(self, other: _Write) -> bool:
+        """Either order stores the same: other tables, one an UPDATE that moves no key (an
+        INSERT's foreign key finds the row it needs, an UPDATE finds its row, either way)."""
+        return self.table != other.table and "update" in (self.kind, other.kind)
 
 
 _SPELLINGS: weakref.WeakKeyDictionary[Dialect, _Spelling] = weakref.WeakKeyDictionary()
@@ -119,8 +126,8 @@ class _Spelling:
             row = f"({', '.join([self.mark] * len(names))})"
             one = f"{head} {row} {tail}"
             if tail and not tail.endswith("DO NOTHING"):  # DO UPDATE: a row may repeat
-                return _Write(one)
-            return _Write(one, head, row, tail)
+                return _Write(table.name, "insert", one)
+            return _Write(table.name, "insert", one, head, row, tail)
 
         return cast(_Write, self._once(("insert", table.name, names, tail), make))
 
@@ -128,7 +135,8 @@ class _Spelling:
         def make() -> _Write:
             assignments = ", ".join(f"{self.quote(name)} = {self.mark}" for name in names)
             where = f"WHERE id = {self.mark}"
-            return _Write(f"UPDATE {self.quote(table.name)} SET {assignments} {where}")
+            sql = f"UPDATE {self.quote(table.name)} SET {assignments} {where}"
+            return _Write(table.name, "update", sql)
 
         return cast(_Write, self._once(("update", table.name, names), make))
 
@@ -237,14 +245,14 @@ class Raw:
             self._queue(write, self.bind(table, names, rows, write.sql))
 
     def update(self, table: Table, row_id: int, values: Mapping[str, Any]) -> None:
-        """UPDATE one row (by id) to `values`."""
+        """UPDATE one row (by id) to `values`: never its id nor a foreign key (see _Write)."""
         names = (*values, "id")
         write = self.spelling.update(table, names[:-1])
         self._queue(write, self.bind(table, names, [[*values.values(), row_id]], write.sql))
 
     def delete(self, table: Table, row_id: int) -> None:
         sql = f"DELETE FROM {self.quote(table.name)} WHERE id = {self.mark}"
-        self._queue(_Write(sql), [(row_id,)])
+        self._queue(_Write(table.name, "delete", sql), [(row_id,)])
 
     def flush(self) -> None:
         """Send every queued write, in order: runs of one statement as one executemany, or on
@@ -275,10 +283,15 @@ class Raw:
         return cursor
 
     def _queue(self, write: _Write, rows: list[tuple[Any, ...]]) -> None:
-        if self._waiting and self._waiting[-1][0] == write:
-            self._waiting[-1][1].extend(rows)
-        else:
-            self._waiting.append((write, rows))
+        """Join the latest run of the same statement if every write since commutes with it
+        (a changed item: its sighting's UPDATE, then the item's, item after item)."""
+        for waiting, waiting_rows in reversed(self._waiting):
+            if waiting == write:
+                waiting_rows.extend(rows)
+                return
+            if not waiting.commutes(write):
+                break
+        self._waiting.append((write, rows))
 
     def bind(
         self, table: Table, names: tuple[str, ...], rows: Sequence[Sequence[Any]], sql: str
