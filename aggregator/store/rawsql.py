@@ -153,6 +153,7 @@ class Raw:
 
     def __init__(self, session: Session) -> None:
         connection = session.connection()  # begins the transaction (SQLite: BEGIN IMMEDIATE)
+        self.transaction = connection.get_transaction()
         self.dialect = connection.dialect
         self.dbapi = connection.connection
         self.postgres = self.dialect.name == "postgresql"
@@ -165,12 +166,13 @@ class Raw:
 
     @staticmethod
     def of(session: Session) -> Raw:
-        """The session's Raw, the ORM's pending changes flushed first."""
+        """The Raw of the session's transaction, the ORM's pending changes flushed first."""
         session.flush()
-        raw = session.info.get(_SESSION_KEY)
-        if raw is None:
+        raw = cast(Raw | None, session.info.get(_SESSION_KEY))
+        if raw is None or raw.transaction is not session.connection().get_transaction():
+            assert raw is None or not raw._waiting, "writes left unsent at the commit"
             raw = session.info[_SESSION_KEY] = Raw(session)
-        return cast(Raw, raw)
+        return raw
 
     # --- reads (and writes whose outcome is needed now) ---
 
