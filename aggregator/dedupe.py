@@ -34,6 +34,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import string
+import struct
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -53,20 +55,37 @@ _COEFFICIENTS = tuple(  # (a, b) per hash function; fixed, because the keys are 
     for i in range(MINHASH_BANDS * MINHASH_ROWS)
 )
 TYPE_TOKENS = ("dhr", "sar", "cspr")
-_SYNONYMS = tuple(
-    (re.compile(pattern), replacement)
-    for pattern, replacement in (
-        (r"\bdomestic (?:homicide|abuse related death) reviews?\b|\bdardrs?\b|\bdhrs\b", "dhr"),
-        (r"\bsafeguarding adults? reviews?\b|\bsars\b", "sar"),
-        (r"\b(?:local )?child safeguarding practice reviews?\b|\bl?csprs?\b", "cspr"),
-        (r"\bserious case reviews?\b|\bscrs?\b", "cspr"),
-        (r"\bseven minute briefings?\b|\b7 ?mb\b", "7 minute briefing"),
+_SYNONYMS = tuple(  # (substrings, one of which every match contains; pattern; replacement)
+    (hints, re.compile(pattern), replacement)
+    for hints, pattern, replacement in (
+        (
+            ("domestic", "dardr", "dhrs"),
+            r"\bdomestic (?:homicide|abuse related death) reviews?\b|\bdardrs?\b|\bdhrs\b",
+            "dhr",
+        ),
+        (("safeguarding adult", "sars"), r"\bsafeguarding adults? reviews?\b|\bsars\b", "sar"),
+        (
+            ("child safeguarding practice review", "cspr"),
+            r"\b(?:local )?child safeguarding practice reviews?\b|\bl?csprs?\b",
+            "cspr",
+        ),
+        (("serious case review", "scr"), r"\bserious case reviews?\b|\bscrs?\b", "cspr"),
+        (
+            ("seven minute briefing", "mb"),
+            r"\bseven minute briefings?\b|\b7 ?mb\b",
+            "7 minute briefing",
+        ),
     )
 )
 _SUBJECT = re.compile(
     r"\b(?i:(adult|child|baby|infant|mr|mrs|ms|miss|family|young person|person|sibling|mother|"
     r"father))s?\s+([A-Z]{1,2}|\d{1,2})\b"
 )
+_SUBJECT_HINT = re.compile(r"\s(?:[A-Z]{1,2}|\d{1,2})\b")  # part of every _SUBJECT match
+_SUBJECT_WORDS = (  # one of them is in every _SUBJECT match (mrs: mr, young person: person)
+    "adult", "child", "baby", "infant", "mr", "ms", "miss", "family", "person", "sibling", "mother",
+    "father",
+)  # fmt: skip
 _QUOTED = re.compile(r"[\"'‘“]([A-Z][a-z]+(?: [A-Z][a-z]+)?)[\"'’”]")
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]+\b")
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -78,6 +97,14 @@ _DATE_TOKEN = re.compile(
     r"|nov|dec)|january|february|march|april|june|july|august|september|october|november"
     r"|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday)$"
 )
+_DIGIT = re.compile(r"\d")
+_DIGIT_OR_UNDERSCORE = re.compile(r"[\d_]")
+_LETTERS = re.compile(r"[a-z]+")
+_NON_WORD = re.compile(r"[^a-z0-9_]+")
+_ASCII_NON_WORD = str.maketrans(  # _NON_WORD as a table, for ASCII text
+    {chr(c): " " for c in range(128) if chr(c) not in string.ascii_lowercase + string.digits + "_"}
+)
+_BLAKE2B_8 = hashlib.blake2b(digest_size=8)  # copied per use: faster than passing digest_size
 
 
 def _words(text: str) -> frozenset[str]:
@@ -111,6 +138,17 @@ PLACES = _words(
     wandsworth bromley bexley greenwich havering merton sutton kingston richmond plymouth torbay
     swindon slough luton milton keynes york hull brighton hove wales cardiff swansea"""
 )
+_DATE_WORDS = _words(  # what _DATE_TOKEN matches in a word that does not start with a digit
+    """jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july
+    august september october november december monday tuesday wednesday thursday friday saturday
+    sunday"""
+)
+_TYPES = frozenset(TYPE_TOKENS)
+# A text whose words name a type (dhr, or a synonym) contains one of these, or an apostrophe
+_TYPE_HINTS = ("dhr", "sar", "cspr", "scr", "dardr", "domestic", "safeguarding", "serious")
+_HOST_PLACES = tuple(p for p in PLACES if len(p) > 4)
+_SKIPPED = STOP | _DATE_WORDS
+_NOT_NAMES = STOP | GENERIC | PLACES | _DATE_WORDS
 
 
 @dataclass(frozen=True)
@@ -138,7 +176,8 @@ def lookup_keys(item: Item) -> tuple[str, ...]:
         keys.append(f"url:{url}")
     if feats.core:  # a month (not a day) named in the title is part of a bulletin's identity
         words = feats.core if feats.days else feats.core | feats.months
-        keys += [f"title:{_digest(' '.join(sorted(words)))}:{b}" for b in buckets]
+        title = _digest(" ".join(sorted(words)))
+        keys += [f"title:{title}:{b}" for b in buckets]
     for subject in sorted(feats.subjects)[:2]:
         keys += [f"subj:{subject}:{b}" for b in buckets]
     for n, band in enumerate(_minhash_bands(feats.content | feats.shingles)):
@@ -233,20 +272,21 @@ def features(title: str, summary: str, review: bool = False) -> Features:
     title_text, summary_text = _plain(title), _plain(summary)
     strong = _strong_subjects(title_text)
     tokens = _normalised_tokens(title_text)
-    rtype = _first_type(tokens) or _first_type(_normalised_tokens(summary_text))
+    rtype = _first_type(tokens) or _named_type(summary_text)
     names = _names(title_text) if (review or rtype) else frozenset()
-    content = frozenset(t for t in tokens if t not in TYPE_TOKENS and t not in PLACES)
-    places = _places(f"{title_text} {summary_text}")
+    content = frozenset(tokens).difference(TYPE_TOKENS, PLACES)
+    both = f"{title_text} {summary_text}"
+    words = _normalised_words(both)
     return Features(
         content=content,
-        core=frozenset(t for t in content if t not in GENERIC),
+        core=content - GENERIC,
         review_type=rtype,
         strong=strong,
         subjects=strong | names,
         months=_months(title_text),
         days=_days(title_text),
-        places=places,
-        shingles=_shingles(_normalised_tokens(f"{title_text} {summary_text}", keep_stop=True)),
+        places=_places_among(both, words),
+        shingles=_shingles(words),
     )
 
 
@@ -283,13 +323,19 @@ def _plain(text: str) -> str:
     if text.isascii():
         return text
     decomposed = unicodedata.normalize("NFKD", text)
+    if decomposed.isascii():  # "…" becomes "...": nothing combining left
+        return decomposed
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _strong_subjects(text: str) -> frozenset[str]:
-    found = {_subject_token(m) for m in _SUBJECT.finditer(text)}
+    found = {_subject_token(m) for m in _subjects(text)}
     found |= {m.group(1).lower() for m in _QUOTED.finditer(text) if m.group(1).lower() not in STOP}
     return frozenset(found)
+
+
+def _subjects(text: str) -> Iterable[re.Match[str]]:
+    return _SUBJECT.finditer(text) if _may_name_subject(text, text.lower()) else ()
 
 
 def _subject_token(match: re.Match[str]) -> str:
@@ -299,36 +345,77 @@ def _subject_token(match: re.Match[str]) -> str:
 
 def _names(text: str) -> frozenset[str]:
     """Capitalised words that are no known vocabulary: in a review title, the subject's name."""
-    without_strong = _SUBJECT.sub(" ", text)
-    words = (w.lower() for w in _CAPITALISED.findall(without_strong))
-    return frozenset(
+    if _may_name_subject(text, text.lower()):
+        text = _SUBJECT.sub(" ", text)
+    words = (w.lower() for w in _CAPITALISED.findall(text))
+    return frozenset(w for w in words if w not in _NOT_NAMES)  # letters only: no numeric dates
+
+
+def _normalised_tokens(text: str) -> list[str]:
+    """Words without stop words and dates (the rare digit-led word asks _DATE_TOKEN)."""
+    return [
         w
-        for w in words
-        if w not in STOP and w not in GENERIC and w not in PLACES and not _DATE_TOKEN.match(w)
-    )
+        for w in _normalised_words(text)
+        if w not in _SKIPPED and not (w[0].isdigit() and _DATE_TOKEN.match(w))
+    ]
 
 
-def _normalised_tokens(text: str, keep_stop: bool = False) -> list[str]:
-    text = _SUBJECT.sub(lambda m: f" {_subject_token(m)} ", text)
-    text = re.sub(r"[’']", "", text.lower().replace("&", " and "))
-    text = re.sub(r"[^a-z0-9_]+", " ", text)
-    for pattern, replacement in _SYNONYMS:
-        text = pattern.sub(replacement, text)
-    words = text.split()
-    if keep_stop:
-        return words
-    return [w for w in words if w not in STOP and not _DATE_TOKEN.match(w)]
+def _normalised_words(text: str) -> list[str]:
+    """Lower-case words of [a-z0-9_]; a subject ("Adult Z") one word; review types unified."""
+    lowered = text.lower()
+    if _may_name_subject(text, lowered):
+        lowered = _SUBJECT.sub(lambda m: f" {_subject_token(m)} ", text).lower()
+    lowered = lowered.replace("&", " and ")
+    if lowered.isascii():  # the words the regexes below give, faster
+        words = lowered.replace("'", "").translate(_ASCII_NON_WORD).split()
+    else:
+        words = _NON_WORD.sub(" ", re.sub(r"[’']", "", lowered)).split()
+    text = unified = " ".join(words)
+    for hints, pattern, replacement in _SYNONYMS:
+        for hint in hints:  # (a plain loop: any() with a generator costs more than the search)
+            if hint in unified:
+                unified = pattern.sub(replacement, unified)
+                break
+    return words if unified is text else unified.split()
 
 
-def _first_type(tokens: Iterable[str]) -> str | None:
-    return next((t for t in tokens if t in TYPE_TOKENS), None)
+def _may_name_subject(text: str, lowered: str) -> bool:
+    """False when _SUBJECT cannot match (cheaper than trying): no capital or digit, or none of
+    its words (in ASCII text: elsewhere case-insensitive matching is wider than lower())."""
+    if lowered == text and not _DIGIT.search(text):
+        return False
+    if text.isascii():
+        for word in _SUBJECT_WORDS:  # (a plain loop: faster than any() with a generator)
+            if word in lowered:
+                break
+        else:
+            return False
+    return _SUBJECT_HINT.search(text) is not None
+
+
+def _named_type(text: str) -> str | None:
+    """_first_type of the text's words, without normalising a text that cannot name one."""
+    lowered = text.lower()
+    if "'" in lowered or "’" in lowered or any(hint in lowered for hint in _TYPE_HINTS):
+        return _first_type(_normalised_words(text))
+    return None
+
+
+def _first_type(tokens: list[str]) -> str | None:
+    if _TYPES.isdisjoint(tokens):
+        return None
+    return next(t for t in tokens if t in _TYPES)
 
 
 def _months(text: str) -> frozenset[str]:
+    if not _DIGIT.search(text):
+        return frozenset()
     return frozenset(f"{m.group(1)[:3].lower()}-{m.group(2)}" for m in _MONTH_YEAR.finditer(text))
 
 
 def _days(text: str) -> frozenset[str]:
+    if not _DIGIT.search(text):
+        return frozenset()
     return frozenset(
         f"{int(m.group(1))}-{m.group(2)[:3].lower()}" for m in _FULL_DATE.finditer(text)
     )
@@ -336,14 +423,22 @@ def _days(text: str) -> frozenset[str]:
 
 def _places(text: str, hosts: str = "") -> frozenset[str]:
     """Places named in the text (whole words) or inside a host name (hampshiresab.org.uk)."""
-    named = PLACES.intersection(re.findall(r"[a-z]+", text.lower()))
-    return named | frozenset(p for p in PLACES if len(p) > 4 and p in hosts)
+    named = PLACES.intersection(_LETTERS.findall(text.lower()))
+    return (named | frozenset(p for p in _HOST_PLACES if p in hosts)) if hosts else named
+
+
+def _places_among(text: str, words: list[str]) -> frozenset[str]:
+    """_places(text), given its normalised words: they are its lower-case letter runs, places
+    kept, unless an apostrophe joined two runs or a digit or underscore is in a word."""
+    if "'" in text or "’" in text or _DIGIT_OR_UNDERSCORE.search(text):
+        return _places(text)
+    return PLACES.intersection(words)
 
 
 def _shingles(words: list[str], size: int = 3) -> frozenset[str]:
     if len(words) < size:
         return frozenset([" ".join(words)] if words else [])
-    return frozenset(" ".join(words[i : i + size]) for i in range(len(words) - size + 1))
+    return frozenset(map(" ".join, zip(*[words[i:] for i in range(size)], strict=False)))
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -359,16 +454,80 @@ def _minhash_bands(tokens: frozenset[str]) -> tuple[str, ...]:
     """
     if not tokens:
         return ()
-    bases = [
-        int.from_bytes(hashlib.blake2b(t.encode(), digest_size=8).digest(), "big") for t in tokens
-    ]
-    signature = [min((a * h + b) % _PRIME for h in bases) for a, b in _COEFFICIENTS]
+    signature = _signature(_blake8(tokens))
     rows = MINHASH_ROWS
     return tuple(_digest(repr(signature[i * rows : (i + 1) * rows])) for i in range(MINHASH_BANDS))
 
 
+def _signature(hashes: list[bytes]) -> list[int]:
+    """For each (a, b): the least (a*h + b) mod the prime over the 8-byte hashes h."""
+    packing = _packing(len(hashes))
+    packed = int.from_bytes(_PAD.join([b"", *hashes]), "big")  # h in every slot
+    signature = []
+    for a, b_slots in zip(_REDUCED_A, packing.b_slots, strict=True):
+        folded = _mod_prime(a * packed + b_slots, packing)
+        values = packing.unpack(folded.to_bytes(packing.size, "big"))
+        if (folded + packing.ones) & packing.bit61:  # rarely (2**-54 a token) a value >= prime
+            signature.append(min(v % _PRIME for v in values))
+        else:
+            signature.append(min(values))
+    return signature
+
+
+# The token hashes h are packed into one integer, _SLOT bytes apart, so that a*h + b mod the
+# prime is computed for all tokens by a few big-integer operations instead of a Python loop.
+# With a reduced mod the prime, a*h + b < 2**125 fits a slot; 2**61 = 1 mod the prime, so adding
+# the bits above 61 to the 61 below keeps the value mod the prime; shifted right by 61, a slot's
+# neighbour lands 67 bits up, clear of a 64-bit mask. Two such folds leave each slot below
+# 2**61 + 9, in its last 8 bytes.
+_SLOT = 16
+_PAD = bytes(_SLOT - 8)
+_REDUCED_A = tuple(a % _PRIME for a, _ in _COEFFICIENTS)
+
+
+@dataclass(frozen=True)
+class _Packing:
+    size: int  # bytes
+    ones: int  # 1 in every slot
+    b_slots: tuple[int, ...]  # each coefficient's b in every slot
+    low61: int  # 2**61 - 1 in every slot
+    low64: int
+    bit61: int
+    unpack: Callable[[bytes], tuple[int, ...]]  # the last 8 bytes of every slot
+
+
+@functools.lru_cache(maxsize=512)
+def _packing(count: int) -> _Packing:
+    ones = int.from_bytes((bytes(_SLOT - 1) + b"\1") * count, "big")
+    return _Packing(
+        size=_SLOT * count,
+        ones=ones,
+        b_slots=tuple(b * ones for _, b in _COEFFICIENTS),
+        low61=ones * _PRIME,
+        low64=ones * ((1 << 64) - 1),
+        bit61=ones << 61,
+        unpack=struct.Struct(">" + f"{_SLOT - 8}xQ" * count).unpack,
+    )
+
+
+def _mod_prime(packed: int, packing: _Packing) -> int:
+    folded = (packed & packing.low61) + ((packed >> 61) & packing.low64)
+    return (folded & packing.low61) + ((folded >> 61) & packing.low61)
+
+
+def _blake8(tokens: Iterable[str]) -> list[bytes]:
+    digests = []
+    for token in tokens:
+        hasher = _BLAKE2B_8.copy()
+        hasher.update(token.encode())
+        digests.append(hasher.digest())
+    return digests
+
+
 def _digest(text: str) -> str:
-    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+    hasher = _BLAKE2B_8.copy()
+    hasher.update(text.encode())
+    return hasher.hexdigest()
 
 
 def _buckets(published: datetime) -> tuple[int, int]:
