@@ -21,7 +21,7 @@ from aggregator.store.rawsql import Raw
 
 Redecide = Callable[[Item, Sequence[Candidate]], Decision]
 
-_LOCK_KEYS = "SELECT count(pg_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS k"
+_LOCK_KEYS = "SELECT count(pg_advisory_xact_lock(k)) FROM unnest(%b::bigint[]) AS k"
 
 
 def advisory_key(key: str) -> int:

@@ -33,7 +33,6 @@ _NEXT_IDS = (
     "SELECT %s::int, nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s::int)"
 )
 _SESSION_KEY = "aggregator.rawsql"
-_MAX_PARAMS = 2000  # per multi-row INSERT on PostgreSQL
 # Every statement here finds rows by an index (keys, ids, (source_id, source_key)). Without
 # statistics (a new database: autovacuum has not analysed the tables yet) the planner takes
 # `key = ANY(...)` for most of the table and scans it all, on every call, however large.
@@ -45,12 +44,9 @@ class _Write:
     table: str
     kind: str  # insert, update (by id, never of a key column), delete
     sql: str  # one row
-    head: str = ""  # an INSERT whose rows may go in one statement: INSERT INTO t (...) VALUES
-    row: str = ""  # (?, ?)
-    tail: str = ""  # ON CONFLICT ... DO NOTHING
-
-    def rows(self, count: int) -> str:
-        return f"{self.head} {', '.join([self.row] * count)} {self.tail}"
+    # PostgreSQL: the INSERT of many rows as one statement taking one array per column (its
+    # executemany is a statement per row); "" where rows may not go together (DO UPDATE).
+    arrays: str = ""
 
     def commutes(self, other: _Write) -> bool:
         """Either order stores the same: other tables, one an UPDATE that moves no key (an
@@ -122,12 +118,16 @@ class _Spelling:
     def insert(self, table: Table, names: tuple[str, ...], tail: str) -> _Write:
         def make() -> _Write:
             columns = ", ".join(self.quote(name) for name in names)
-            head = f"INSERT INTO {self.quote(table.name)} ({columns}) VALUES"
-            row = f"({', '.join([self.mark] * len(names))})"
-            one = f"{head} {row} {tail}"
-            if tail and not tail.endswith("DO NOTHING"):  # DO UPDATE: a row may repeat
+            head = f"INSERT INTO {self.quote(table.name)} ({columns})"
+            one = f"{head} VALUES ({', '.join([self.mark] * len(names))}) {tail}"
+            if self.dialect.name != "postgresql" or (tail and not tail.endswith("DO NOTHING")):
                 return _Write(table.name, "insert", one)
-            return _Write(table.name, "insert", one, head, row, tail)
+            types = [table.c[name].type.compile(dialect=self.dialect) for name in names]
+            arrays = ", ".join(f"%b::{kind}[]" for kind in types)  # binary: no escaping
+            ordered = f"unnest({arrays}) WITH ORDINALITY AS u({columns}, u_n) ORDER BY u_n"
+            return _Write(
+                table.name, "insert", one, f"{head} SELECT {columns} FROM {ordered} {tail}"
+            )
 
         return cast(_Write, self._once(("insert", table.name, names, tail), make))
 
@@ -187,7 +187,7 @@ class Raw:
     def where_in(self, column: str, values: Sequence[Any], array: str) -> Iterator[tuple[str, Any]]:
         """(`column` is one of `values`, its parameters), in as few statements as allowed."""
         if self.postgres:
-            yield f"{column} = ANY(%s::{array}[])", [list(values)]
+            yield f"{column} = ANY(%b::{array}[])", [list(values)]
             return
         for part in chunks(values):
             yield f"{column} IN ({', '.join('?' * len(part))})", list(part)
@@ -263,10 +263,9 @@ class Raw:
         for write, rows in waiting:
             if len(rows) == 1:
                 self._run(write.sql, rows[0]).close()
-            elif self.postgres and write.head:
-                for part in chunks(rows, max(1, _MAX_PARAMS // len(rows[0]))):
-                    flat = tuple(value for row in part for value in row)
-                    self._run(write.rows(len(part)), flat).close()
+            elif write.arrays:  # rows in order: serial ids (audit) as one by one
+                columns = [list(column) for column in zip(*rows, strict=True)]
+                self._run(write.arrays, columns).close()
             else:
                 self._run(write.sql, rows, many=True).close()
 
