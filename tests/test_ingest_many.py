@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import replace
 from datetime import timedelta
@@ -13,7 +13,7 @@ import pytest
 
 from aggregator.errors import StorageError
 from aggregator.ingest import IngestCounts, SourceItems, ingest, ingest_many
-from aggregator.models import Item, SourceState
+from aggregator.models import AddSighting, Candidate, Decision, Item, NewItem, SourceState
 from aggregator.store import Storage
 from tests.conftest import BACKENDS, fresh_pg_schema
 from tests.test_store import T0, make_item
@@ -106,3 +106,28 @@ def test_write_commits_once_and_rolls_back_whole(storage: Storage) -> None:
     assert storage.source_state("board-a").status == "new"
     storage.write(lambda tx: tx.save_source_states([state]))
     assert storage.source_state("board-a").status == "ok"
+
+
+def test_one_batch_sees_its_own_earlier_writes(storage: Storage) -> None:
+    """Decisions applied together, each seeing what those before it stored (careful path)."""
+    item = make_item("board-a", "a-1", url=STORY)
+    edited = replace(item, title="DHR: Adult A (revised)", content_hash="revised")
+    repost = make_item("board-b", "b-1", url=STORY)
+    keys = (f"src:{item.source_id}:{item.source_key}", f"url:{item.canonical_url}")
+    repost_keys = ("src:board-b:b-1", keys[1])
+    decisions = [
+        NewItem(item, keys),
+        NewItem(edited, keys),  # the same sighting again: now an update
+        NewItem(repost, repost_keys),  # a key the first one took: judged again
+    ]
+
+    def redecide(new: Item, candidates: Sequence[Candidate]) -> Decision:
+        return AddSighting(candidates[0].item_id, new, repost_keys, "canonical-url", True)
+
+    (item_id,) = storage.apply(decisions, now=T0, redecide=redecide)
+    (stored,) = storage.items()
+    assert stored.id == item_id and stored.source_id == "board-b"
+    assert [s.source_id for s in stored.sightings] == ["board-a", "board-b"]
+    assert storage.audit(item_id)[-1][1:3] == ("add-sighting", "board-b:b-1 canonical-url")
+    (candidate,) = storage.candidates([keys[1]])
+    assert candidate.sighting_hashes[("board-a", "a-1")] == "revised"

@@ -6,9 +6,10 @@ out per dialect instead, and values pass through the columns' own SQLAlchemy typ
 (a faster, equal one for SQLite's datetimes), so what is stored (and read back) is exactly
 what the ORM stores (and reads). Driver errors are raised as SQLAlchemy raises them.
 
-Writes wait in a queue, consecutive runs of the same statement going out as one executemany;
-every read (and `flush`, due before the commit) sends what waits first, in order, so reads
-see every earlier write.
+Writes wait in a queue: a write joins the latest run of its statement when everything queued
+since commutes with it, and each run goes out as one executemany (on PostgreSQL an INSERT run
+is one statement of arrays). Every read, and `flush` (due before the commit), sends what waits
+first, so reads see every earlier write.
 """
 
 from __future__ import annotations
@@ -257,8 +258,8 @@ class Raw:
         self._queue(_Write(table.name, "delete", sql), [(row_id,)])
 
     def flush(self) -> None:
-        """Send every queued write, in order: runs of one statement as one executemany, or on
-        PostgreSQL (where executemany is a round of statements) as multi-row INSERTs."""
+        """Send every queued write, in order: a run of one statement as one executemany, or on
+        PostgreSQL (where executemany is a statement per row) an INSERT run as one statement."""
         waiting, self._waiting = self._waiting, []
         for write, rows in waiting:
             if len(rows) == 1:
