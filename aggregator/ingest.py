@@ -87,13 +87,22 @@ def ingest_many(
     """
     if not states and not any(batch.items for batch in batches):
         return [IngestCounts() for _ in batches]
+    keyed = [with_keys(batch) for batch in batches]
+    every_key = sorted({key for batch in keyed for keys in batch.keys or () for key in keys})
 
     def work(tx: Transaction) -> list[IngestCounts]:
-        counts = [ingest_into(tx, batch, source_rank) for batch in batches]
+        tx.lock_keys(every_key)  # all at once: ingesters never wait on each other in a cycle
+        counts = [ingest_into(tx, batch, source_rank) for batch in keyed]
         tx.save_source_states(states)
         return counts
 
     return storage.write(work)
+
+
+def with_keys(batch: SourceItems) -> SourceItems:
+    if batch.keys is not None:
+        return batch
+    return SourceItems(batch.items, batch.now, [lookup_keys(item) for item in batch.items])
 
 
 def ingest_into(tx: Transaction, batch: SourceItems, source_rank: Ranker | None) -> IngestCounts:
@@ -105,7 +114,7 @@ def ingest_into(tx: Transaction, batch: SourceItems, source_rank: Ranker | None)
     items, now = batch.items, batch.now
     if not items:
         return IngestCounts()
-    all_keys = list(batch.keys) if batch.keys is not None else [lookup_keys(i) for i in items]
+    all_keys = list(with_keys(batch).keys or ())
     index = tx.candidate_index([key for each in all_keys for key in each])
     pending: list[Decision] = []
     pending_keys: set[str] = set()

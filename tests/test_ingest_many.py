@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import replace
@@ -131,3 +132,40 @@ def test_one_batch_sees_its_own_earlier_writes(storage: Storage) -> None:
     assert storage.audit(item_id)[-1][1:3] == ("add-sighting", "board-b:b-1 canonical-url")
     (candidate,) = storage.candidates([keys[1]])
     assert candidate.sighting_hashes[("board-a", "a-1")] == "revised"
+
+
+def test_concurrent_groups_store_each_story_once(db_url: str) -> None:
+    """Two writers of two sources each; each writer's first source carries the stories of the
+    other's second (a lock cycle, were keys locked source by source)."""
+    stories = [f"https://news.example.org/reviews/{n}" for n in range(6)]
+    carried = {"board-a": stories[:3], "board-b": stories[3:]}
+    carried |= {"board-c": stories[:3], "board-d": stories[3:]}
+    polls = {
+        source: [make_item(source, f"{source}-{n}", url=url) for n, url in enumerate(urls)]
+        for source, urls in carried.items()
+    }
+    groups = [["board-a", "board-b"], ["board-d", "board-c"]]
+    workers = [Storage.open(db_url) for _ in groups]
+    barrier, failures = threading.Barrier(len(groups)), []
+
+    def work(storage: Storage, sources: list[str]) -> None:
+        barrier.wait()
+        try:
+            ingest_many(storage, [SourceItems(polls[s], T0) for s in sources])
+        except StorageError as exc:  # pragma: no cover - reported below
+            failures.append(exc)
+
+    pairs = zip(workers, groups, strict=True)
+    threads = [threading.Thread(target=work, args=pair) for pair in pairs]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert failures == []
+        stored = workers[0].items()
+        assert len(stored) == len(stories)
+        assert sorted(len(item.sightings) for item in stored) == [2] * len(stories)
+    finally:
+        for worker in workers:
+            worker.close()

@@ -3,7 +3,8 @@
 Dedupe decides from candidates read before the write transaction, so two workers storing
 the same story from two sources can both decide "new item". Inside the write transaction,
 `lock_keys` takes a PostgreSQL transaction-scoped advisory lock per lookup key of every
-would-be new item (sorted, so lockers never deadlock); SQLite's write transaction already
+would-be new item (sorted, so lockers never deadlock; ingest takes all its items' keys in one
+round first, so its later rounds wait for nothing); SQLite's write transaction already
 excludes other writers. Then `recheck` looks at the keys again: if an item now shares one,
 the decision is made afresh against the current candidates.
 """

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from aggregator.models import Candidate, Decision, SourceState
 from aggregator.store.apply import apply_decisions
 from aggregator.store.batch import CandidateIndex, candidate_index, find_candidates
-from aggregator.store.keylock import Redecide
+from aggregator.store.keylock import Redecide, lock_keys
 from aggregator.store.rawsql import Raw, table_of
 from aggregator.store.schema import SourceRow
 
@@ -33,6 +33,10 @@ class Transaction:
     def candidates(self, keys: Sequence[str]) -> list[Candidate]:
         """Items sharing any key (tombstones included, deleted=True), by item id."""
         return find_candidates(self.session, keys) if keys else []
+
+    def lock_keys(self, keys: Sequence[str]) -> None:
+        """Hold these lookup keys until the commit (PostgreSQL; see keylock)."""
+        lock_keys(self.session, keys)
 
     def candidate_index(self, keys: Sequence[str]) -> CandidateIndex:
         """Candidates for many items' keys in one read (see `candidates`)."""
