@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 TRACKING_PARAMS = frozenset(
     {
@@ -62,8 +62,8 @@ def canonical_url(url: str, extra_params: Sequence[str] = ()) -> str:
     if not host:
         return text
     path = _canonical_path(parts.path)
-    query = _canonical_query(parts.query, drop)
-    return urlunsplit(("https", host, path, query, ""))
+    query = _canonical_query(parts.query, drop) if parts.query else ""
+    return f"https://{host}{path}?{query}" if query else f"https://{host}{path}"  # as urlunsplit
 
 
 def _canonical_host(netloc: str) -> str:
@@ -102,6 +102,8 @@ def _remove_dot_segments(segments: list[str]) -> list[str]:
 
 def _normalise_escapes(text: str) -> str:
     """Escape lone `%`, decode escaped unreserved characters, upper-case the other escapes."""
+    if "%" not in text:
+        return text
     text = _LONE_PERCENT.sub("%25", text)
 
     def fix(match: re.Match[str]) -> str:

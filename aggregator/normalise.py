@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+from aggregator.canonical import canonical_url
 from aggregator.config.types import SourceConfig
 from aggregator.models import Classification, Item, ParsedItem
 from aggregator.sanitize import absolute_url, html_to_text, sanitize_html, strip_control_chars
@@ -18,13 +19,48 @@ Classifier = Callable[[str, str, str | None, tuple[str, ...]], Classification]
 SUMMARY_LENGTH = 500
 # gov.uk organisation feeds: the id is the page URL plus the time of its latest change.
 _GOVUK_TIMESTAMPED_ID = re.compile(r"^https?://(www\.)?gov\.uk/[^#\s]*#\S+$", re.IGNORECASE)
-_WORDPRESS_TAILS = (
-    re.compile(r"\s*The post\b.{1,400}?\bappeared first on\b.{1,200}?\.?\s*$", re.IGNORECASE),
-    re.compile(r"\s*Continue reading\b(.{0,200}?(→|»|…|\.\.\.))?\s*$"),
-    re.compile(r"\s*Read (more|the full story)\s*(→|»|…|\.\.\.)?\s*$", re.IGNORECASE),
-    re.compile(r"\s*\[\s*(…|&#8230;|&hellip;|\.\.\.)\s*\]\s*$"),
-    re.compile(r"\s*(…|&#8230;|&hellip;)\s*$"),
+_ELLIPSES = ("…", "&#8230;", "&hellip;")
+# Pattern; a test any text it matches (spaces stripped from the end) passes; what a match
+# starts with after its spaces; whether that is case-insensitive.
+_Tail = tuple[re.Pattern[str], Callable[[str], bool], tuple[str, ...], bool]
+_WORDPRESS_TAILS: tuple[_Tail, ...] = (
+    (
+        re.compile(r"\s*The post\b.{1,400}?\bappeared first on\b.{1,200}?\.?\s*$", re.IGNORECASE),
+        lambda end: _may_contain(end[-220:], "appeared first on"),  # then 1-201 characters
+        ("the post",),
+        True,
+    ),
+    (
+        re.compile(r"\s*Continue reading\b(.{0,200}?(→|»|…|\.\.\.))?\s*$"),
+        lambda end: "Continue reading" in end,
+        ("Continue reading",),
+        False,
+    ),
+    (
+        re.compile(r"\s*Read (more|the full story)\s*(→|»|…|\.\.\.)?\s*$", re.IGNORECASE),
+        lambda end: (
+            end.endswith(("→", "»", "…", "..."))
+            or _may_contain(end[-5:], "more")
+            or _may_contain(end[-5:], "story")
+        ),
+        ("read more", "read the full story"),
+        True,
+    ),
+    (
+        re.compile(r"\s*\[\s*(…|&#8230;|&hellip;|\.\.\.)\s*\]\s*$"),
+        lambda end: end.endswith("]"),
+        ("[",),
+        False,
+    ),
+    (
+        re.compile(r"\s*(…|&#8230;|&hellip;)\s*$"),
+        lambda end: end.endswith(_ELLIPSES),
+        _ELLIPSES,
+        False,
+    ),
 )
+# re.IGNORECASE matches these to an ASCII letter, lower() does not: İ ı (i), ſ (s), K (k)
+_ODD_CASES = ("\u0130", "\u0131", "\u017f", "\u212a")
 _ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]{2,8});")
 
 
@@ -41,32 +77,33 @@ def source_keys(items: Sequence[ParsedItem], source: SourceConfig) -> list[str]:
 
 
 def _guid_keys(items: Sequence[ParsedItem]) -> list[str]:
+    story_of = [_story(item) for item in items]
     stories: dict[str, set[str]] = {}
-    for item in items:
+    for item, story in zip(items, story_of, strict=True):
         if item.guid:
-            stories.setdefault(item.guid, set()).add(_story(item))
+            stories.setdefault(item.guid, set()).add(story)
     keys: list[str] = []
-    for item in items:
+    for item, story in zip(items, story_of, strict=True):
         guid = item.guid
         if guid and _GOVUK_TIMESTAMPED_ID.match(guid):
             keys.append(_link_key(item) or _path_query(guid.split("#", 1)[0]))
         elif guid and len(stories[guid]) == 1:
             keys.append(guid)
         elif guid:  # one guid shared by different stories: tell them apart
-            keys.append(f"{guid}#{_digest(_story(item))[:12]}")
+            keys.append(f"{guid}#{_digest(story)[:12]}")
         else:
             keys.append(_resolved_link(item) or _content_key(item))
-    return _disambiguate(keys, items)
+    return _disambiguate(keys, story_of)
 
 
-def _disambiguate(keys: list[str], items: Sequence[ParsedItem]) -> list[str]:
+def _disambiguate(keys: list[str], story_of: list[str]) -> list[str]:
     """Keys still shared by different stories get the story's digest appended."""
     stories: dict[str, set[str]] = {}
-    for key, item in zip(keys, items, strict=True):
-        stories.setdefault(key, set()).add(_story(item))
+    for key, story in zip(keys, story_of, strict=True):
+        stories.setdefault(key, set()).add(story)
     return [
-        key if len(stories[key]) == 1 else f"{key}#{_digest(_story(item))[:12]}"
-        for key, item in zip(keys, items, strict=True)
+        key if len(stories[key]) == 1 else f"{key}#{_digest(story)[:12]}"
+        for key, story in zip(keys, story_of, strict=True)
     ]
 
 
@@ -167,9 +204,36 @@ def remove_wordpress_tails(text: str) -> str:
     previous = None
     while previous != text:
         previous = text
-        for tail in _WORDPRESS_TAILS:
-            text = tail.sub("", text)
+        for tail, may_match, starts, ignore_case in _WORDPRESS_TAILS:
+            if not may_match(text.rstrip()):
+                continue
+            first = _first_of(starts, _folded(text) if ignore_case else text)
+            if first >= 0:  # search from the spaces before it, not from every position
+                match = tail.search(text, len(text[:first].rstrip()))
+                if match:  # (a tail runs to the end: the only match)
+                    text = text[: match.start()] + text[match.end() :]
     return text.strip()
+
+
+def _may_contain(text: str, ascii_lower: str) -> bool:
+    """False only when a case-insensitive search for `ascii_lower` would find nothing."""
+    folded = _folded(text)
+    return folded is None or ascii_lower in folded
+
+
+def _folded(text: str) -> str | None:
+    """text.lower(), as long as text; None where re.IGNORECASE matches more than lower() does."""
+    if not text.isascii() and any(odd in text for odd in _ODD_CASES):
+        return None
+    return text.lower()  # as long as text: İ, the one letter that lower() lengthens, is odd
+
+
+def _first_of(starts: tuple[str, ...], text: str | None) -> int:
+    """Where the first of `starts` is in text: -1 if nowhere, 0 if unknown (text None)."""
+    if text is None:
+        return 0
+    found = [at for at in map(text.find, starts) if at >= 0]
+    return min(found) if found else -1
 
 
 def cut_on_word(text: str, limit: int) -> str:
@@ -217,8 +281,6 @@ def _utc(moment: datetime) -> datetime:
 def _canonical(url: str | None, tracking_params: Sequence[str] = ()) -> str | None:
     if url is None:
         return None
-    from aggregator.canonical import canonical_url
-
     return canonical_url(url, tracking_params)
 
 
