@@ -96,6 +96,7 @@ class Poller:
                 while running:
                     done, _ = wait(running, return_when=FIRST_COMPLETED)
                     ready = [(running.pop(future), future.result()) for future in done]
+                    ready.sort(key=lambda pair: self._ranker()(pair[0].id))  # `done` is a set
                     for outcome in self._store(ready, states):
                         outcomes.append(outcome)
                         if on_outcome is not None:
