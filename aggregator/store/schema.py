@@ -105,6 +105,12 @@ Index(
     "ix_items_listing", ItemRow.deleted, ItemRow.hidden, ItemRow.category, ItemRow.published.desc()
 )
 Index("ix_items_published", ItemRow.published.desc())
+Index(  # partial: only queries asking for pinned items can use it
+    "ix_items_pinned",
+    ItemRow.published.desc(),
+    sqlite_where=ItemRow.pinned.is_(True),
+    postgresql_where=ItemRow.pinned.is_(True),
+)
 
 
 class SightingRow(Base):
