@@ -10,7 +10,13 @@ import pytest
 
 from aggregator.canonical import canonical_url
 from aggregator.normalise import _WORDPRESS_TAILS, remove_wordpress_tails
-from aggregator.sanitize import absolute_url, html_to_text, sanitize_html
+from aggregator.sanitize import (
+    _CONTROL,
+    absolute_url,
+    html_to_text,
+    sanitize_html,
+    strip_control_chars,
+)
 
 PIECES = [
     "The post", "THE POST", "The poſt", "appeared first on", "Appeared Fırst On",
@@ -75,3 +81,10 @@ def test_cached_url_resolution_and_reused_cleaners_are_pure() -> None:
 )
 def test_canonical_without_escapes_or_query(url: str, expected: str) -> None:
     assert canonical_url(url) == expected
+
+
+def test_control_characters_stripped_as_by_the_regex() -> None:
+    odd = [0xD800, 0xDFFF, 0xFFFE, 0xFFFF, 0x10000, 0x2028, 0xA0]
+    for char in map(chr, [*range(0x3000), *odd]):
+        for text in (char, f"a{char}b", f"{char}\n{char} x"):
+            assert strip_control_chars(text) == _CONTROL.sub("", text)
