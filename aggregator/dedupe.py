@@ -32,28 +32,21 @@ a key is only shared by items published within ~60 days: candidates per lookup s
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 import string
-import struct
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from aggregator import minhash
 from aggregator.canonical import canonical_url
 from aggregator.models import AddSighting, Candidate, Decision, Item, NewItem, UpdateSighting
 
 MAX_DAYS = 30
 AMBIGUITY_MARGIN = 0.5  # two near-duplicates scoring closer than this: merge into neither
 BUCKET_DAYS = 30
-MINHASH_BANDS, MINHASH_ROWS = 2, 2
-_PRIME = (1 << 61) - 1
-_COEFFICIENTS = tuple(  # (a, b) per hash function; fixed, because the keys are stored
-    (int.from_bytes(hashlib.blake2b(b"minhash%d" % i).digest()[:8], "big") | 1, i + 1)
-    for i in range(MINHASH_BANDS * MINHASH_ROWS)
-)
 TYPE_TOKENS = ("dhr", "sar", "cspr")
 _SYNONYMS = tuple(  # (substrings, one of which every match contains; pattern; replacement)
     (hints, re.compile(pattern), replacement)
@@ -104,7 +97,6 @@ _NON_WORD = re.compile(r"[^a-z0-9_]+")
 _ASCII_NON_WORD = str.maketrans(  # _NON_WORD as a table, for ASCII text
     {chr(c): " " for c in range(128) if chr(c) not in string.ascii_lowercase + string.digits + "_"}
 )
-_BLAKE2B_8 = hashlib.blake2b(digest_size=8)  # copied per use: faster than passing digest_size
 
 
 def _words(text: str) -> frozenset[str]:
@@ -176,11 +168,11 @@ def lookup_keys(item: Item) -> tuple[str, ...]:
         keys.append(f"url:{url}")
     if feats.core:  # a month (not a day) named in the title is part of a bulletin's identity
         words = feats.core if feats.days else feats.core | feats.months
-        title = _digest(" ".join(sorted(words)))
+        title = minhash.digest(" ".join(sorted(words)))
         keys += [f"title:{title}:{b}" for b in buckets]
     for subject in sorted(feats.subjects)[:2]:
         keys += [f"subj:{subject}:{b}" for b in buckets]
-    for n, band in enumerate(_minhash_bands(feats.content | feats.shingles)):
+    for n, band in enumerate(minhash.bands(feats.content | feats.shingles)):
         keys += [f"mh{n}:{band}:{b}" for b in buckets]
     return tuple(dict.fromkeys(keys))
 
@@ -443,91 +435,6 @@ def _shingles(words: list[str], size: int = 3) -> frozenset[str]:
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
-
-
-@functools.lru_cache(maxsize=4096)  # decide() asks again for the item the caller just keyed
-def _minhash_bands(tokens: frozenset[str]) -> tuple[str, ...]:
-    """MinHash in bands of rows: sets of Jaccard similarity s share a band with 1-(1-s^r)^b.
-
-    One blake2b per token, then (a*h + b) mod a Mersenne prime for each hash function; fixed
-    coefficients keep the keys stable across runs and releases (they are stored).
-    """
-    if not tokens:
-        return ()
-    signature = _signature(_blake8(tokens))
-    rows = MINHASH_ROWS
-    return tuple(_digest(repr(signature[i * rows : (i + 1) * rows])) for i in range(MINHASH_BANDS))
-
-
-def _signature(hashes: list[bytes]) -> list[int]:
-    """For each (a, b): the least (a*h + b) mod the prime over the 8-byte hashes h."""
-    packing = _packing(len(hashes))
-    packed = int.from_bytes(_PAD.join([b"", *hashes]), "big")  # h in every slot
-    signature = []
-    for a, b_slots in zip(_REDUCED_A, packing.b_slots, strict=True):
-        folded = _mod_prime(a * packed + b_slots, packing)
-        values = packing.unpack(folded.to_bytes(packing.size, "big"))
-        if (folded + packing.ones) & packing.bit61:  # rarely (2**-54 a token) a value >= prime
-            signature.append(min(v % _PRIME for v in values))
-        else:
-            signature.append(min(values))
-    return signature
-
-
-# The token hashes h are packed into one integer, _SLOT bytes apart, so that a*h + b mod the
-# prime is computed for all tokens by a few big-integer operations instead of a Python loop.
-# With a reduced mod the prime, a*h + b < 2**125 fits a slot; 2**61 = 1 mod the prime, so adding
-# the bits above 61 to the 61 below keeps the value mod the prime; shifted right by 61, a slot's
-# neighbour lands 67 bits up, clear of a 64-bit mask. Two such folds leave each slot below
-# 2**61 + 9, in its last 8 bytes.
-_SLOT = 16
-_PAD = bytes(_SLOT - 8)
-_REDUCED_A = tuple(a % _PRIME for a, _ in _COEFFICIENTS)
-
-
-@dataclass(frozen=True)
-class _Packing:
-    size: int  # bytes
-    ones: int  # 1 in every slot
-    b_slots: tuple[int, ...]  # each coefficient's b in every slot
-    low61: int  # 2**61 - 1 in every slot
-    low64: int
-    bit61: int
-    unpack: Callable[[bytes], tuple[int, ...]]  # the last 8 bytes of every slot
-
-
-@functools.lru_cache(maxsize=512)
-def _packing(count: int) -> _Packing:
-    ones = int.from_bytes((bytes(_SLOT - 1) + b"\1") * count, "big")
-    return _Packing(
-        size=_SLOT * count,
-        ones=ones,
-        b_slots=tuple(b * ones for _, b in _COEFFICIENTS),
-        low61=ones * _PRIME,
-        low64=ones * ((1 << 64) - 1),
-        bit61=ones << 61,
-        unpack=struct.Struct(">" + f"{_SLOT - 8}xQ" * count).unpack,
-    )
-
-
-def _mod_prime(packed: int, packing: _Packing) -> int:
-    folded = (packed & packing.low61) + ((packed >> 61) & packing.low64)
-    return (folded & packing.low61) + ((folded >> 61) & packing.low61)
-
-
-def _blake8(tokens: Iterable[str]) -> list[bytes]:
-    digests = []
-    for token in tokens:
-        hasher = _BLAKE2B_8.copy()
-        hasher.update(token.encode())
-        digests.append(hasher.digest())
-    return digests
-
-
-def _digest(text: str) -> str:
-    hasher = _BLAKE2B_8.copy()
-    hasher.update(text.encode())
-    return hasher.hexdigest()
 
 
 def _buckets(published: datetime) -> tuple[int, int]:

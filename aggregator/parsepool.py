@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import datetime
 from multiprocessing import get_context
 
-from aggregator import dedupe
+from aggregator import dedupe, minhash
 from aggregator.config.types import Config, SourceConfig
 from aggregator.dedupe import lookup_keys
 from aggregator.itemize import Keys, to_items
@@ -35,7 +35,7 @@ def items_and_keys(
 def _forget_features() -> None:
     """A worker sees each story once: dedupe's feature caches would only grow its memory."""
     dedupe.features.cache_clear()
-    dedupe._minhash_bands.cache_clear()
+    minhash.bands.cache_clear()
 
 
 class ParsePool:

@@ -30,8 +30,8 @@ from sqlalchemy import insert
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from aggregator import minhash  # noqa: E402
 from aggregator.dedupe import (  # noqa: E402
-    _minhash_bands,
     _stored_features,
     decide,
     features,
@@ -147,7 +147,7 @@ def measure_interleaved(
         )
         for size in stores
     }
-    for cache in (_minhash_bands, features, _stored_features):
+    for cache in (minhash.bands, features, _stored_features):
         cache.cache_clear()  # nothing remembered from seeding
     results: dict[int, tuple[list[float], list[int]]] = {size: ([], []) for size in stores}
     for n in range(added + WARM_UP):

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from aggregator import dedupe
+from aggregator import dedupe, minhash
 from aggregator.canonical import canonical_url
 from aggregator.models import Item
 
@@ -76,7 +76,7 @@ def test_keys_are_those_already_stored(
     head: tuple[str, str, str | None], summary: str, expected: str
 ) -> None:
     dedupe.features.cache_clear()
-    dedupe._minhash_bands.cache_clear()
+    minhash.bands.cache_clear()
     keys = dedupe.lookup_keys(_item(*head, summary))
     buckets = (24643, 24644)
     assert keys == (
@@ -87,9 +87,9 @@ def test_keys_are_those_already_stored(
 
 
 def _hashes_hitting_the_edges() -> list[int]:
-    prime = dedupe._PRIME
+    prime = minhash._PRIME
     edges = [0, 1, prime - 1, prime, prime + 1, 2**61, 2**63, 2**64 - 1]
-    for a, b in dedupe._COEFFICIENTS:  # a*h + b = 0, 1, 130 or prime-1 (mod prime)
+    for a, b in minhash._COEFFICIENTS:  # a*h + b = 0, 1, 130 or prime-1 (mod prime)
         for target in (0, 1, 130, prime - 1):
             h = (target - b) * pow(a, -1, prime) % prime
             edges += [x for x in (h + k * prime for k in range(9)) if x < 2**64]
@@ -99,14 +99,14 @@ def _hashes_hitting_the_edges() -> list[int]:
 def test_packed_signature_is_the_per_token_minimum() -> None:
     rng = random.Random(7)
     edges = _hashes_hitting_the_edges()
-    prime, coefficients = dedupe._PRIME, dedupe._COEFFICIENTS
+    prime, coefficients = minhash._PRIME, minhash._COEFFICIENTS
     for _ in range(3000):
         count = rng.choice([1, 2, 3, rng.randint(1, 120)])
         hashes = [
             rng.choice(edges) if rng.random() < 0.3 else rng.getrandbits(64) for _ in range(count)
         ]
         expected = [min((a * h + b) % prime for h in hashes) for a, b in coefficients]
-        assert dedupe._signature([h.to_bytes(8, "big") for h in hashes]) == expected
+        assert minhash._signature([h.to_bytes(8, "big") for h in hashes]) == expected
 
 
 @pytest.mark.parametrize("text", TEXTS)
