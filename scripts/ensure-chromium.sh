@@ -7,19 +7,7 @@ if [[ -x /usr/bin/chromium && -x /usr/bin/chromedriver ]]; then
     exit 0
 fi
 
-SUDO=""
-if [[ "$(id -u)" -ne 0 ]]; then
-    if command -v sudo >/dev/null 2>&1; then
-        SUDO="sudo -n"
-    else
-        echo "ensure-chromium: not root and no sudo; cannot install chromium" >&2
-        exit 1
-    fi
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -q
-$SUDO apt-get install -y -q --no-install-recommends chromium chromium-driver
+bash "$(dirname "$0")/apt-install.sh" ensure-chromium chromium chromium-driver
 
 if [[ ! -x /usr/bin/chromium || ! -x /usr/bin/chromedriver ]]; then
     echo "ensure-chromium: packages installed but /usr/bin/chromium or /usr/bin/chromedriver missing" >&2
