@@ -16,11 +16,13 @@ from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
+import jsonschema
 import psycopg
 import pytest
 from sqlalchemy import make_url
 
 from aggregator.store import Storage
+from tests.validation_support import json_feed_schema, publish_tricky
 
 PG_URL_ENV = "AGGREGATOR_TEST_PG_URL"
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -107,3 +109,14 @@ def storage(db_url: str) -> Iterator[Storage]:
         yield opened
     finally:
         opened.close()
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """feeds/ after one poll of the tricky sources (shared: the tests only read it)."""
+    return publish_tricky(tmp_path_factory.mktemp("published"))
+
+
+@pytest.fixture(scope="module")
+def json_feed_validator() -> jsonschema.Draft202012Validator:
+    return json_feed_schema()

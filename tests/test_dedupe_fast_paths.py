@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import random
 import re
-from datetime import UTC, datetime
 
 import pytest
 
 from aggregator import dedupe, minhash
-from aggregator.canonical import canonical_url
-from aggregator.models import Item
+from tests.test_dedupe import make_item
 
-WHEN = datetime(2025, 3, 4, 10, tzinfo=UTC)
 URL = "https://www.hampshiresab.org.uk/2025/03/x/?utm_source=rss"
 GOLDEN = [
     (
@@ -54,30 +51,17 @@ TEXTS = [
 ]
 
 
-def _item(title: str, category: str, review_type: str | None, summary: str) -> Item:
-    return Item(
-        source_id="hampshire-sab",
-        source_key="k1",
-        title=title,
-        url=URL,
-        canonical_url=canonical_url(URL),
-        summary=summary,
-        content_html=None,
-        published=WHEN,
-        updated=WHEN,
-        category=category,  # type: ignore[arg-type]
-        review_type=review_type,  # type: ignore[arg-type]
-        content_hash="h",
-    )
-
-
 @pytest.mark.parametrize(("head", "summary", "expected"), GOLDEN)
 def test_keys_are_those_already_stored(
     head: tuple[str, str, str | None], summary: str, expected: str
 ) -> None:
     dedupe.features.cache_clear()
     minhash.bands.cache_clear()
-    keys = dedupe.lookup_keys(_item(*head, summary))
+    title, category, review_type = head
+    item = make_item(
+        title, key="k1", url=URL, summary=summary, category=category, review_type=review_type
+    )
+    keys = dedupe.lookup_keys(item)
     buckets = (24643, 24644)
     assert keys == (
         "src:hampshire-sab:k1",

@@ -14,19 +14,7 @@ import pytest
 from lxml import etree
 
 from tests.feed_rules import ATOM_NS, A, atom_problems, parse, rss_problems
-from tests.validation_support import SITE, json_feed_schema, output, publish_tricky
-
-
-@pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """feeds/ after one poll of the tricky sources (shared: the tests only read it)."""
-    return publish_tricky(tmp_path_factory.mktemp("published"))
-
-
-@pytest.fixture(scope="module")
-def json_feed_validator() -> jsonschema.Draft202012Validator:
-    return json_feed_schema()
-
+from tests.validation_support import SITE, output
 
 # --- the checkers themselves catch what they claim to (each mutation must be reported) ---
 

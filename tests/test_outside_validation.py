@@ -43,22 +43,8 @@ from tests.validation_support import (
     RELATIVE,
     SITE,
     TrickySources,
-    json_feed_schema,
     output,
-    publish_tricky,
 )
-
-
-@pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """feeds/ after one poll of the tricky sources (shared: the tests only read it)."""
-    return publish_tricky(tmp_path_factory.mktemp("published"))
-
-
-@pytest.fixture(scope="module")
-def json_feed_validator() -> jsonschema.Draft202012Validator:
-    return json_feed_schema()
-
 
 # --- every output is valid ---
 
