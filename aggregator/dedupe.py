@@ -182,9 +182,12 @@ def decide(
     candidates: Sequence[Candidate],
     *,
     source_rank: Callable[[str], int] | None = None,
+    keys: tuple[str, ...] | None = None,
 ) -> Decision:
-    """Judge item against the stored candidates (see the module docstring for the rules)."""
-    keys = lookup_keys(item)
+    """Judge item against the stored candidates (see the module docstring for the rules).
+
+    `keys` are the item's lookup_keys when the caller has them already."""
+    keys = lookup_keys(item) if keys is None else keys
     identity = (item.source_id, item.source_key)
     for cand in candidates:
         if identity in cand.source_keys:

@@ -16,10 +16,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import requests
+from requests.utils import resolve_proxies
 
 from aggregator import USER_AGENT
 from aggregator.config.types import Settings, SourceConfig
@@ -98,7 +100,17 @@ def build_headers(url: str, state: SourceState, policy: FetchPolicy) -> dict[str
 
 
 def build_request(url: str, state: SourceState, policy: FetchPolicy) -> requests.PreparedRequest:
-    return requests.Request("GET", url, headers=build_headers(url, state, policy)).prepare()
+    """The conditional GET: a copy of the URL's prepared template with this poll's headers
+    (preparing parses and re-quotes the URL, a tenth of a 304's cost; copying is cheap)."""
+    request = _template(url, policy.user_agent).copy()
+    request.headers.update(build_headers(url, state, policy))
+    return request
+
+
+@lru_cache(maxsize=4096)
+def _template(url: str, user_agent: str) -> requests.PreparedRequest:
+    headers = {"User-Agent": user_agent, "Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"}
+    return requests.Request("GET", url, headers=headers).prepare()
 
 
 # --- response handling ---
@@ -173,9 +185,27 @@ def _send(
     connect, read = policy.timeout
     timeout = (min(connect, remaining), min(read, remaining))
     try:
-        return session.send(request, allow_redirects=False, stream=True, timeout=timeout)
+        return _adapter_send(session, request, timeout)
     except requests.RequestException as exc:
         raise FetchError(describe_network_error(exc, url, timeout)) from exc
+
+
+def _adapter_send(
+    session: requests.Session, request: requests.PreparedRequest, timeout: tuple[float, float]
+) -> requests.Response:
+    """Session.send without what a poll never uses: redirects (followed in `fetch`), hooks and
+    the cookie jar (requests are prepared without session cookies, so the jar is never read)."""
+    url = request.url or ""
+    proxies = resolve_proxies(request, session.proxies, session.trust_env)
+    response: requests.Response = session.get_adapter(url).send(
+        request,
+        stream=True,
+        timeout=timeout,
+        verify=session.verify,
+        cert=session.cert,
+        proxies=proxies,
+    )
+    return response
 
 
 def _next_hop(

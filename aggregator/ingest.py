@@ -147,14 +147,7 @@ def judge(
     candidates: Sequence[Candidate],
     source_rank: Ranker | None,
 ) -> Decision:
-    """dedupe.decide, short-cut where its answer needs nothing but the keys in hand: nothing
-    stored shares a key (a new item), or a stored item has this very sighting (an update)."""
+    """dedupe.decide, short-cut when nothing stored shares a key: a new item."""
     if not candidates:
         return NewItem(item, keys)
-    identity = (item.source_id, item.source_key)
-    for cand in candidates:
-        if identity in cand.source_keys:
-            old_hash = cand.sighting_hashes.get(identity)
-            changed = old_hash != item.content_hash
-            return UpdateSighting(cand.item_id, item, keys, content_changed=changed)
-    return decide(item, candidates, source_rank=source_rank)
+    return decide(item, candidates, source_rank=source_rank, keys=keys)
