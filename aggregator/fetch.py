@@ -196,12 +196,12 @@ def _adapter_send(
     """Session.send without what a poll never uses: redirects (followed in `fetch`), hooks and
     the cookie jar (requests are prepared without session cookies, so the jar is never read)."""
     url = request.url or ""
-    proxies = resolve_proxies(request, session.proxies, session.trust_env)
+    proxies = resolve_proxies(request, dict(session.proxies), session.trust_env)
     response: requests.Response = session.get_adapter(url).send(
         request,
         stream=True,
         timeout=timeout,
-        verify=session.verify,
+        verify=True if session.verify is None else session.verify,
         cert=session.cert,
         proxies=proxies,
     )
