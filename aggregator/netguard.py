@@ -226,9 +226,9 @@ def guard(allow_private: bool) -> Iterator[None]:
 
 def check_literal_host(url: str, allow_private: bool) -> None:
     """Refuse IP-literal hosts early; hostnames are checked on the connected socket."""
-    host = urlsplit(url).hostname or ""
     if allow_private:
         return
+    host = urlsplit(url).hostname or ""
     try:
         literal = ipaddress.ip_address(host)
     except ValueError:

@@ -10,7 +10,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from urllib.parse import urlsplit
 
 import requests
 
@@ -20,7 +19,7 @@ from aggregator.fetch import FetchPolicy, fetch
 from aggregator.govuk_query import GOVUK_HOST, GOVUK_MIN_INTERVAL
 from aggregator.itemize import Keys, to_items
 from aggregator.models import FetchResult, Item, SourceState
-from aggregator.politeness import HostLimiter
+from aggregator.politeness import HostLimiter, host_of
 from aggregator.robots import RobotsCache
 
 MAX_CRAWL_DELAY = 30.0  # a robots.txt Crawl-delay is honoured up to this many seconds
@@ -73,7 +72,7 @@ def items_here(
 def polite_delay(url: str, source: SourceConfig, default: float) -> float:
     """The per-host gap for this source; never under what gov.uk asks of API clients."""
     delay = source.per_host_delay if source.per_host_delay is not None else default
-    if (urlsplit(url).hostname or "").lower() == GOVUK_HOST:
+    if host_of(url) == GOVUK_HOST:
         return max(delay, GOVUK_MIN_INTERVAL)
     return delay
 

@@ -6,7 +6,14 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from urllib.parse import urlsplit
+
+
+@lru_cache(maxsize=4096)
+def host_of(url: str) -> str:
+    """The URL's host name, lower case ("" when it has none); sources repeat every poll."""
+    return (urlsplit(url).hostname or "").lower()
 
 
 class HostLimiter:
@@ -33,7 +40,7 @@ class HostLimiter:
 
     @contextmanager
     def slot(self, url: str, concurrency: int, delay: float) -> Iterator[None]:
-        host = (urlsplit(url).hostname or "").lower()
+        host = host_of(url)
         with self._semaphore(host, concurrency):
             if delay > 0:
                 wait = self._reserve_start(host, delay) - time.monotonic()

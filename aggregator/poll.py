@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import queue
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -81,6 +82,7 @@ class Poller:
         outcomes: list[PollOutcome] = []
         waiting = iter(sources)
         running: dict[Future[SourceFetch], SourceConfig] = {}
+        finished: queue.SimpleQueue[Future[SourceFetch]] = queue.SimpleQueue()
         try:
             with ThreadPoolExecutor(max_workers=max(1, min(self.workers, len(sources)))) as pool:
 
@@ -89,12 +91,13 @@ class Poller:
                     if source is not None:
                         future = pool.submit(self._fetch, source, states[source.id], parse)
                         running[future] = source
+                        future.add_done_callback(finished.put)
 
                 # A bounded window of fetched-but-unstored sources keeps memory flat.
                 for _ in range(2 * self.workers):
                     submit_next()
                 while running:
-                    done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    done = _all_finished(finished)
                     ready = [(running.pop(future), future.result()) for future in done]
                     ready.sort(key=lambda pair: self._ranker()(pair[0].id))  # `done` is a set
                     for outcome in self._store(ready, states):
@@ -238,6 +241,17 @@ class Poller:
             moved_to=result.permanent_redirect if result else None,
             items_found=len(fetched.items) if parsed_something else None,
         )
+
+
+def _all_finished(finished: queue.SimpleQueue[Future[SourceFetch]]) -> list[Future[SourceFetch]]:
+    """Wait for one fetch to finish; take every other one finished by then. (A queue fed by
+    done-callbacks: futures.wait re-registers a waiter on every running future each time.)"""
+    done = [finished.get()]
+    while True:
+        try:
+            done.append(finished.get_nowait())
+        except queue.Empty:
+            return done
 
 
 def _not_modified(fetched: SourceFetch) -> bool:
