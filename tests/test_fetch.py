@@ -24,6 +24,7 @@ from aggregator.errors import FetchError, SourceGone
 from aggregator.fetch import (
     FetchPolicy,
     build_headers,
+    build_request,
     fetch,
     max_age,
     new_session,
@@ -65,6 +66,20 @@ def test_conditional_headers_only_for_the_url_they_came_from() -> None:
     assert "gzip" in headers["Accept-Encoding"] and "rss" in headers["Accept"]
     other = build_headers("https://elsewhere.example.org/feed", state, OPEN)
     assert "If-None-Match" not in other and "If-Modified-Since" not in other
+
+
+def test_requests_from_the_cached_template_do_not_leak_into_each_other() -> None:
+    tagged = SourceState("board", url=FEED_URL, etag='"v1"', last_modified="Tue, 01 Jul 2025")
+    first = build_request(FEED_URL, tagged, OPEN)
+    second = build_request(FEED_URL, SourceState("board"), OPEN)
+    assert first.headers["If-None-Match"] == '"v1"' and "If-Modified-Since" in first.headers
+    assert "If-None-Match" not in second.headers and "If-Modified-Since" not in second.headers
+    assert first.url == second.url == FEED_URL
+    for request in (first, second):
+        assert request.headers["User-Agent"] == USER_AGENT and "rss" in request.headers["Accept"]
+    moved = build_request("https://board.example.org/new%20feed/", tagged, OPEN)
+    assert moved.url == "https://board.example.org/new%20feed/"
+    assert "If-None-Match" not in moved.headers
 
 
 @responses.activate
