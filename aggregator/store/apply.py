@@ -16,13 +16,7 @@ from sqlalchemy.orm import Session
 
 from aggregator.models import Decision, Item
 from aggregator.store.bulk import create_items, fresh_new_items
-from aggregator.store.careful import (
-    REPRESENTATIVE_FIELDS,
-    Careful,
-    pair_of,
-    read_sightings,
-    sighting_values,
-)
+from aggregator.store.careful import REPRESENTATIVE_FIELDS, Careful, pair_of, read_sightings
 from aggregator.store.keylock import Redecide, lock_keys, new_item_keys, recheck
 from aggregator.store.rawsql import Raw
 from aggregator.store.schema import ItemKeyRow, ItemRow, SightingRow
@@ -55,7 +49,7 @@ def apply_decisions(
     lock_keys(session, new_item_keys(decisions))
     stored = read_sightings(raw, [pair_of(d.item) for d in decisions])
     fresh = fresh_new_items(raw, decisions, stored, free_keys)
-    created = create_items(raw, fresh, now, item_values, sighting_values)
+    created = create_items(raw, fresh, now, new_public_id)
     for new in fresh:
         stored.pop(pair_of(new.item), None)
     careful = Careful(raw, now, stored, new_public_id)
@@ -68,13 +62,6 @@ def apply_decisions(
             changed.append(item_id)
     raw.flush()
     return changed
-
-
-def item_values(item: Item, now: datetime) -> dict[str, Any]:
-    """A new item's row, its representative being `item` (create_items sets the sighting id)."""
-    shown = {name: getattr(item, name) for name in REPRESENTATIVE_FIELDS}
-    flags = {"pinned": False, "hidden": False, "deleted": False}
-    return shown | flags | {"public_id": new_public_id(), "created_at": now}
 
 
 def add_keys(session: Session, item_id: int, keys: Sequence[str]) -> None:

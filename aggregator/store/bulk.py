@@ -12,18 +12,26 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence, Set
 from datetime import datetime
-from typing import Any
+from itertools import repeat
+from operator import attrgetter
 
 from aggregator.models import Decision, NewItem
 from aggregator.store.batch import key_holders
+from aggregator.store.careful import REPRESENTATIVE_FIELDS, VALUE_FIELDS
 from aggregator.store.rawsql import Raw, table_of
 from aggregator.store.schema import ItemKeyRow, ItemRow, SightingRow
 
-Values = Callable[..., dict[str, Any]]
 _ITEMS = table_of(ItemRow)
 _SIGHTINGS = table_of(SightingRow)
 _KEYS = table_of(ItemKeyRow)
 _KEY_COLUMNS = ("key", "item_id")
+_FLAGS = ("public_id", "created_at", "pinned", "hidden", "deleted")
+_ITEM_COLUMNS = ("id", "representative_id", *_FLAGS, *REPRESENTATIVE_FIELDS)
+_SHOWN = attrgetter(*REPRESENTATIVE_FIELDS)
+_LISTS = ("source_categories", "lookup_keys")  # JSON lists
+_PLAIN = tuple(name for name in VALUE_FIELDS if name not in _LISTS)
+_SIGHTING_COLUMNS = ("id", "item_id", "first_seen", "last_seen", *_PLAIN, *_LISTS)
+_SIGHTING_VALUES = attrgetter(*_PLAIN)
 
 
 def fresh_new_items(
@@ -52,32 +60,25 @@ def fresh_new_items(
 
 
 def create_items(
-    raw: Raw,
-    news: Sequence[NewItem],
-    now: datetime,
-    item_values: Values,
-    sighting_values: Values,
+    raw: Raw, news: Sequence[NewItem], now: datetime, new_public_id: Callable[[], str]
 ) -> dict[int, int]:
-    """Create every item with its one sighting and keys; map id(decision) -> new item id."""
+    """Create every item with its one sighting and keys; map id(decision) -> new item id.
+
+    The rows are what apply.py's careful way stores for a new item (careful.create_item).
+    """
     if not news:
         return {}
     item_ids, sighting_ids = raw.new_ids(len(news), _ITEMS, _SIGHTINGS)
     items, sightings = [], []
     keys: list[tuple[str, int]] = []
     for decision, item_id, sighting_id in zip(news, item_ids, sighting_ids, strict=True):
-        values = item_values(decision.item, now)
-        items.append(values | {"id": item_id, "representative_id": sighting_id})
-        values = sighting_values(decision.item, decision.keys)
-        sightings.append(
-            values | {"id": sighting_id, "item_id": item_id, "first_seen": now, "last_seen": now}
-        )
-        keys.extend((key, item_id) for key in set(decision.keys))
-    _insert_dicts(raw, _ITEMS, items)
-    _insert_dicts(raw, _SIGHTINGS, sightings)
+        item = decision.item
+        flags = (new_public_id(), now, False, False, False)
+        items.append((item_id, sighting_id, *flags, *_SHOWN(item)))
+        lists = (list(item.source_categories), sorted(set(decision.keys)))
+        sightings.append((sighting_id, item_id, now, now, *_SIGHTING_VALUES(item), *lists))
+        keys.extend(zip(set(decision.keys), repeat(item_id)))
+    raw.insert(_ITEMS, _ITEM_COLUMNS, items)
+    raw.insert(_SIGHTINGS, _SIGHTING_COLUMNS, sightings)
     raw.insert(_KEYS, _KEY_COLUMNS, keys, "ON CONFLICT DO NOTHING")
     return {id(d): i for d, i in zip(news, item_ids, strict=True)}
-
-
-def _insert_dicts(raw: Raw, table: Any, rows: list[dict[str, Any]]) -> None:
-    names = tuple(rows[0])
-    raw.insert(table, names, [[row[name] for name in names] for row in rows])

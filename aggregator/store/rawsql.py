@@ -3,7 +3,7 @@
 Building, caching, expanding and executing a SQLAlchemy statement cost several times what the
 database took for ingest's small, frequent reads and writes. These few statements are spelled
 out per dialect instead, and values pass through the columns' own SQLAlchemy type processors
-(a faster, equal one for SQLite's datetimes), so what is stored (and read back) is exactly
+(or faster, equal ones: aggregator.store.binders), so what is stored (and read back) is exactly
 what the ORM stores (and reads). Driver errors are raised as SQLAlchemy raises them.
 
 Writes wait in a queue: a write joins the latest run of its statement when everything queued
@@ -17,19 +17,15 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import Dialect, Table
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session
 
+from aggregator.store.binders import Convert, Processor, bind_processor
 from aggregator.store.queries import chunks
-from aggregator.store.schema import UTCDateTime
 
-Convert = Callable[[Any], Any]
-Processor = Convert | None
 _NEXT_IDS = (
     "SELECT %s::int, nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s::int)"
 )
@@ -63,28 +59,6 @@ def table_of(model: type[Any]) -> Table:
     return cast(Table, model.__table__)
 
 
-def sqlite_utc_text(value: datetime | None) -> str | None:
-    """UTCDateTime's bind processor on SQLite (naive UTC, SQLAlchemy's text format), faster."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        raise ValueError(f"naive datetime {value!r}: the store only accepts aware datetimes")
-    return _utc_text(value)
-
-
-@lru_cache(maxsize=4096)  # a batch repeats its `now` and each item's dates (item, sighting)
-def _utc_text(value: datetime) -> str:
-    """Equal instants, whatever their offsets, have the one text: the cache key may be any."""
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-
-
-def _bind_processor(kind: Any, dialect: Dialect) -> Processor:
-    if dialect.name == "sqlite" and isinstance(kind, UTCDateTime):
-        return sqlite_utc_text
-    processor: Processor = kind.dialect_impl(dialect).bind_processor(dialect)
-    return processor
-
-
 class _Spelling:
     """One dialect's statements and value processors, made once per (table, columns)."""
 
@@ -104,7 +78,7 @@ class _Spelling:
         """(position, bind processor) of the columns that have one."""
 
         def make() -> list[tuple[int, Convert]]:
-            found = [_bind_processor(table.c[name].type, self.dialect) for name in names]
+            found = [bind_processor(table.c[name].type, self.dialect) for name in names]
             return [(n, process) for n, process in enumerate(found) if process is not None]
 
         return cast(list[tuple[int, Convert]], self._once(("bind", table.name, names), make))
@@ -301,13 +275,12 @@ class Raw:
         """Rows as the driver takes them; a refused value (a naive datetime) is reported as
         SQLAlchemy reports it, a StatementError."""
         active = self.spelling.binders(table, names)
-        bound: list[tuple[Any, ...]] = []
+        if not rows:
+            return []
+        columns: list[Any] = list(zip(*rows, strict=True))  # a column at a time: C-level loops
         try:
-            for row in rows:
-                values = list(row)
-                for n, process in active:
-                    values[n] = process(values[n])
-                bound.append(tuple(values))
+            for n, process in active:
+                columns[n] = list(map(process, columns[n]))
         except (ValueError, TypeError) as exc:
             raise StatementError(str(exc), sql, None, exc) from exc
-        return bound
+        return list(zip(*columns, strict=True))
