@@ -108,13 +108,17 @@ def with_keys(batch: SourceItems) -> SourceItems:
 def ingest_into(tx: Transaction, batch: SourceItems, source_rank: Ranker | None) -> IngestCounts:
     """One source's items in an open transaction; batches of mutually independent items."""
 
-    def redecide(item: Item, candidates: Sequence[Candidate]) -> Decision:
-        return decide(item, candidates, source_rank=source_rank)
-
     items, now = batch.items, batch.now
     if not items:
         return IngestCounts()
     all_keys = list(with_keys(batch).keys or ())
+    keys_of: dict[int, tuple[str, ...]] = {}  # id(item) -> its keys, once a redecide needs them
+
+    def redecide(item: Item, candidates: Sequence[Candidate]) -> Decision:
+        if not keys_of:
+            keys_of.update(zip(map(id, items), all_keys, strict=True))
+        return decide(item, candidates, source_rank=source_rank, keys=keys_of.get(id(item)))
+
     index = tx.candidate_index([key for each in all_keys for key in each])
     pending: list[Decision] = []
     pending_keys: set[str] = set()

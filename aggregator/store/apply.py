@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from aggregator.models import Decision, Item
+from aggregator.models import Decision, Item, NewItem
 from aggregator.store.bulk import create_items, fresh_new_items
 from aggregator.store.careful import REPRESENTATIVE_FIELDS, Careful, pair_of, read_sightings
 from aggregator.store.keylock import Redecide, lock_keys, new_item_keys, recheck
@@ -52,7 +52,8 @@ def apply_decisions(
     created = create_items(raw, fresh, now, new_public_id)
     for new in fresh:
         stored.pop(pair_of(new.item), None)
-    careful = Careful(raw, now, stored, new_public_id)
+    named = [d.item_id for d in decisions if not isinstance(d, NewItem)]
+    careful = Careful(raw, now, stored, new_public_id, named)
     changed: list[int] = []
     for decision in decisions:
         item_id = created.get(id(decision))

@@ -123,9 +123,12 @@ class Careful:
         now: datetime,
         sightings: dict[Pair, Row | None],
         new_public_id: NewPublicId,
+        item_ids: Iterable[int] = (),
     ) -> None:
+        """`item_ids`: the items the decisions name, read with the sightings' at the first need."""
         self.raw, self.now, self.new_public_id = raw, now, new_public_id
         self._sightings = sightings
+        self._named = set(item_ids)
         self._representatives: dict[int, int | None] | None = None  # item id -> its sighting
 
     def apply(self, decision: Decision) -> int | None:
@@ -229,7 +232,7 @@ class Careful:
         """The item's representative sighting id (None also when there is no such item)."""
         if self._representatives is None:  # first need: every item the batch may touch
             wanted = {row["item_id"] for row in self._sightings.values() if row is not None}
-            self._representatives = self._read_items(wanted | {item_id})
+            self._representatives = self._read_items(wanted | self._named | {item_id})
         elif item_id not in self._representatives:
             self._representatives.update(self._read_items({item_id}))
         return self._representatives.get(item_id)

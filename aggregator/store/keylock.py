@@ -43,8 +43,11 @@ def lock_keys(session: Session, keys: Sequence[str]) -> None:
     """Hold every key until the transaction ends (PostgreSQL; a no-op on SQLite)."""
     if not keys or session.get_bind().dialect.name != "postgresql":
         return
-    numbers = sorted({advisory_key(key) for key in keys})
-    Raw.of(session).rows(_LOCK_KEYS, [numbers])
+    raw = Raw.of(session)
+    wanted = set(keys).difference(raw.locked_keys)  # a lock held already is held to the end
+    if wanted:
+        raw.rows(_LOCK_KEYS, [sorted({advisory_key(key) for key in wanted})])
+        raw.locked_keys.update(wanted)
 
 
 def keys_taken(session: Session, keys: Sequence[str]) -> bool:

@@ -136,8 +136,11 @@ class Raw:
         self.mark = self.spelling.mark
         self.quote = self.spelling.quote
         self._waiting: list[tuple[_Write, list[tuple[Any, ...]]]] = []
+        self.locked_keys: set[str] = set()  # lookup keys this transaction holds (keylock)
+        # One cursor for the transaction: psycopg's cursor costs more than a small statement.
+        self._cursor = self.dbapi.cursor()
         if self.postgres:
-            self._run(_INDEX_PLANS, ()).close()
+            self._run(_INDEX_PLANS, ())
 
     @staticmethod
     def of(session: Session) -> Raw:
@@ -153,11 +156,8 @@ class Raw:
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         self.flush()
-        cursor = self._run(sql, tuple(params))
-        try:
-            return list(cursor.fetchall())
-        finally:
-            cursor.close()
+        self._run(sql, tuple(params))
+        return list(self._cursor.fetchall())
 
     def where_in(self, column: str, values: Sequence[Any], array: str) -> Iterator[tuple[str, Any]]:
         """(`column` is one of `values`, its parameters), in as few statements as allowed."""
@@ -237,26 +237,23 @@ class Raw:
         waiting, self._waiting = self._waiting, []
         for write, rows in waiting:
             if len(rows) == 1:
-                self._run(write.sql, rows[0]).close()
+                self._run(write.sql, rows[0])
             elif write.arrays:  # rows in order: serial ids (audit) as one by one
                 columns = [list(column) for column in zip(*rows, strict=True)]
-                self._run(write.arrays, columns).close()
+                self._run(write.arrays, columns)
             else:
-                self._run(write.sql, rows, many=True).close()
+                self._run(write.sql, rows, many=True)
 
-    def _run(self, sql: str, params: Any, many: bool = False) -> Any:
-        """Execute on a new driver cursor; driver errors become SQLAlchemy's DBAPIError."""
-        cursor = self.dbapi.cursor()
+    def _run(self, sql: str, params: Any, many: bool = False) -> None:
+        """Execute on the driver's cursor; driver errors become SQLAlchemy's DBAPIError."""
         try:
             if many:
-                cursor.executemany(sql, params)
+                self._cursor.executemany(sql, params)
             else:
-                cursor.execute(sql, params)
+                self._cursor.execute(sql, params)
         except self.dialect.loaded_dbapi.Error as exc:
-            cursor.close()
             base = self.dialect.loaded_dbapi.Error
             raise DBAPIError.instance(sql, params, exc, base, dialect=self.dialect) from exc
-        return cursor
 
     def _queue(self, write: _Write, rows: list[tuple[Any, ...]]) -> None:
         """Join the latest run of the same statement if every write since commutes with it
