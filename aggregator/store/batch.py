@@ -30,6 +30,8 @@ class CandidateIndex:
 
     def for_keys(self, keys: Sequence[str]) -> list[Candidate]:
         """What `find_candidates(keys)` would return: items sharing any key, by item id."""
+        if self._holders.keys().isdisjoint(keys):  # most items of a poll: nothing stored
+            return []
         ids: set[int] = set()
         for key in keys:
             ids.update(self._holders.get(key, ()))

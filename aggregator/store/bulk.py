@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence, Set
 from datetime import datetime
-from itertools import repeat
+from itertools import chain, repeat
 from operator import attrgetter
 
 from aggregator.models import Decision, NewItem
@@ -46,12 +46,15 @@ def fresh_new_items(
     `free_keys`: keys no item held when read earlier in this transaction; on SQLite (one
     writer at a time) they need no second look.
     """
-    uses = Counter(key for decision in decisions for key in set(decision.keys))
-    news = [d for d in decisions if isinstance(d, NewItem) and all(uses[k] == 1 for k in d.keys)]
+    uses = Counter(chain.from_iterable(set(decision.keys) for decision in decisions))
+    shared = {key for key, count in uses.items() if count > 1}
+    news = [d for d in decisions if isinstance(d, NewItem) and shared.isdisjoint(d.keys)]
     if not news:
         return []
-    unknown = [key for d in news for key in d.keys if raw.postgres or key not in free_keys]
-    taken = {key for key, _ in key_holders(raw, unknown)} if unknown else set()
+    unknown = set(chain.from_iterable(d.keys for d in news))
+    if not raw.postgres:
+        unknown -= free_keys
+    taken = {key for key, _ in key_holders(raw, list(unknown))} if unknown else set()
     return [
         d
         for d in news

@@ -272,6 +272,8 @@ class Raw:
         """Rows as the driver takes them; a refused value (a naive datetime) is reported as
         SQLAlchemy reports it, a StatementError."""
         active = self.spelling.binders(table, names)
+        if not active:
+            return list(map(tuple, rows))
         if not rows:
             return []
         columns: list[Any] = list(zip(*rows, strict=True))  # a column at a time: C-level loops
