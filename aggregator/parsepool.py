@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from datetime import datetime
 from multiprocessing import get_context
@@ -17,6 +19,7 @@ from multiprocessing import get_context
 from aggregator import dedupe, minhash
 from aggregator.config.types import Config, SourceConfig
 from aggregator.dedupe import lookup_keys
+from aggregator.errors import ParseError
 from aggregator.itemize import Keys, to_items
 from aggregator.models import FetchResult, Item
 
@@ -38,18 +41,42 @@ def _forget_features() -> None:
     minhash.bands.cache_clear()
 
 
+ItemTask = Callable[
+    [FetchResult, SourceConfig, Config, datetime], tuple[list[Item], list[Keys] | None]
+]
+ATTEMPTS = 2  # a worker's death fails every job in its pool: the others deserve another go
+
+
 class ParsePool:
-    def __init__(self, workers: int | None = None) -> None:
+    def __init__(self, workers: int | None = None, task: ItemTask = items_and_keys) -> None:
         self.workers = workers or os.cpu_count() or 1
+        self._task = task  # run in the workers; tests pass one that can crash them
         self._executor: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
 
     def items_and_keys(
         self, result: FetchResult, source: SourceConfig, config: Config, now: datetime
     ) -> tuple[list[Item], list[Keys] | None]:
-        """An ItemMaker: pipeline.to_items and dedupe's lookup keys, computed in a worker."""
+        """An ItemMaker: pipeline.to_items and dedupe's lookup keys, computed in a worker.
+
+        A worker that dies (a crash, the out-of-memory killer) breaks its whole pool: the next
+        job starts a new one, so one bad document never stops the sources after it."""
         slim = replace(config, sources=(), feeds=())  # only what parsing needs crosses over
-        return self._pool().submit(items_and_keys, result, source, slim, now).result()
+        for _ in range(ATTEMPTS):
+            pool = self._pool()
+            try:
+                return pool.submit(self._task, result, source, slim, now).result()
+            except BrokenProcessPool:
+                self._discard(pool)
+        raise ParseError(
+            "a parsing worker died while parsing this source (a crash or out of memory)"
+        )
+
+    def _discard(self, broken: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._executor is broken:
+                self._executor = None
+        broken.shutdown(wait=False, cancel_futures=True)
 
     def _pool(self) -> ProcessPoolExecutor:
         with self._lock:
