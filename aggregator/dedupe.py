@@ -261,7 +261,11 @@ def compatible(a: Features, b: Features) -> bool:
     )
 
 
-@functools.lru_cache(maxsize=65536)
+# ~10 KB an entry (the shingles): a long-running service must not grow by 65,536 of them.
+FEATURE_CACHE = 4096
+
+
+@functools.lru_cache(maxsize=FEATURE_CACHE)
 def features(title: str, summary: str, review: bool = False) -> Features:
     """The comparable features of a title and summary; `review` enables bare-name subjects."""
     title_text, summary_text = _plain(title), _plain(summary)
@@ -303,7 +307,7 @@ def _cand_features(cand: Candidate) -> Features:
     return _stored_features(cand.title, cand.summary, cand.canonical_urls)
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=FEATURE_CACHE)
 def _stored_features(title: str, summary: str, urls: tuple[str, ...]) -> Features:
     """A stored item's features: its sightings' hosts name places; its summary may name the day."""
     feats = features(title, summary)
