@@ -91,8 +91,10 @@ class Storage(UserStore, LeaseStore, DocumentStore, RetentionStore):
 
     def source_states(self) -> list[SourceState]:
         def read(session: Session) -> list[SourceState]:
-            rows = session.scalars(select(SourceRow).order_by(SourceRow.source_id))
-            return [_to_state(row) for row in rows]
+            # Columns, not ORM objects: every poll starts here, with a row per source.
+            columns = [getattr(SourceRow, name) for name in STATE_FIELDS]
+            rows = session.execute(select(*columns).order_by(SourceRow.source_id))
+            return [SourceState(**dict(zip(STATE_FIELDS, row, strict=True))) for row in rows]
 
         return run_read(self.engine, "reading source states", read)
 
