@@ -16,6 +16,9 @@ from aggregator.errors import StorageError
 from aggregator.ingest import IngestCounts, SourceItems, ingest, ingest_many
 from aggregator.models import AddSighting, Candidate, Decision, Item, NewItem, SourceState
 from aggregator.store import Storage
+from aggregator.store.bulk import create_items
+from aggregator.store.careful import Careful
+from aggregator.store.rawsql import Raw
 from tests.conftest import BACKENDS, fresh_pg_schema
 from tests.test_store import T0, make_item
 
@@ -169,3 +172,37 @@ def test_concurrent_groups_store_each_story_once(db_url: str) -> None:
     finally:
         for worker in workers:
             worker.close()
+
+
+def table_rows(storage: Storage) -> dict[str, list[tuple[Any, ...]]]:
+    with storage.engine.connect() as connection:
+        return {
+            table: [
+                tuple(row)
+                for row in connection.exec_driver_sql(f"SELECT * FROM {table} ORDER BY 1, 2")
+            ]
+            for table in ("items", "sightings", "item_keys", "audit")
+        }
+
+
+def test_bulk_and_careful_ways_store_a_new_item_alike(two_storages: list[Storage]) -> None:
+    """bulk.create_items spells out the rows careful.create_item writes: they must not drift."""
+    bulk, careful = two_storages
+    item = make_item(
+        "board-a",
+        "a-1",
+        url=STORY,
+        event_date=T0 + timedelta(days=30),
+        updated=T0 + timedelta(hours=2),
+        source_categories=("Reviews", "Domestic Homicide Reviews"),
+    )
+    new = NewItem(item, (f"src:{item.source_id}:{item.source_key}", f"url:{STORY}", "title:x"))
+    now = T0 + timedelta(days=1)
+
+    def public_id() -> str:
+        return "urn:uuid:00000000-0000-4000-8000-000000000001"
+
+    bulk.write(lambda tx: create_items(Raw.of(tx.session), [new], now, public_id))
+    careful.write(lambda tx: Careful(Raw.of(tx.session), now, {}, public_id).apply(new))
+    assert table_rows(bulk) == table_rows(careful)
+    assert len(table_rows(bulk)["item_keys"]) == 3
