@@ -44,7 +44,6 @@ def _forget_features() -> None:
 ItemTask = Callable[
     [FetchResult, SourceConfig, Config, datetime], tuple[list[Item], list[Keys] | None]
 ]
-ATTEMPTS = 2  # a worker's death fails every job in its pool: the others deserve another go
 
 
 class ParsePool:
@@ -52,6 +51,7 @@ class ParsePool:
         self.workers = workers or os.cpu_count() or 1
         self._task = task  # run in the workers; tests pass one that can crash them
         self._executor: ProcessPoolExecutor | None = None
+        self._closed = False
         self._lock = threading.Lock()
 
     def items_and_keys(
@@ -59,18 +59,23 @@ class ParsePool:
     ) -> tuple[list[Item], list[Keys] | None]:
         """An ItemMaker: pipeline.to_items and dedupe's lookup keys, computed in a worker.
 
-        A worker that dies (a crash, the out-of-memory killer) breaks its whole pool: the next
-        job starts a new one, so one bad document never stops the sources after it."""
+        A worker that dies (a crash, the out-of-memory killer) breaks its whole pool, failing
+        every job in it. Each of those jobs is tried again in a process of its own, so only
+        the document that kills its worker again fails; the next job starts a new pool."""
         slim = replace(config, sources=(), feeds=())  # only what parsing needs crosses over
-        for _ in range(ATTEMPTS):
-            pool = self._pool()
+        job = (result, source, slim, now)
+        pool = self._pool()
+        try:
+            return pool.submit(self._task, *job).result()
+        except BrokenProcessPool:
+            self._discard(pool)
+        with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as alone:
             try:
-                return pool.submit(self._task, result, source, slim, now).result()
+                return alone.submit(self._task, *job).result()
             except BrokenProcessPool:
-                self._discard(pool)
-        raise ParseError(
-            "a parsing worker died while parsing this source (a crash or out of memory)"
-        )
+                raise ParseError(
+                    "a parsing worker died while parsing this source (a crash or out of memory)"
+                ) from None
 
     def _discard(self, broken: ProcessPoolExecutor) -> None:
         with self._lock:
@@ -80,12 +85,15 @@ class ParsePool:
 
     def _pool(self) -> ProcessPoolExecutor:
         with self._lock:
+            if self._closed:
+                raise ParseError("the parsing pool is closed")
             if self._executor is None:
                 self._executor = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"))
             return self._executor
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             if self._executor is not None:
                 self._executor.shutdown()
                 self._executor = None

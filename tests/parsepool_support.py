@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from datetime import datetime
 
 from aggregator.config.types import Config, SourceConfig
@@ -17,3 +18,11 @@ def crash_on_crasher(
     if source.id == "crasher":
         os._exit(3)
     return [], [(source.id, result.url)]
+
+
+def slow_or_crash(
+    result: FetchResult, source: SourceConfig, config: Config, now: datetime
+) -> tuple[list[Item], list[Keys] | None]:
+    """The crasher dies while the other sources are still being parsed beside it."""
+    time.sleep(0.2 if source.id == "crasher" else 0.6)
+    return crash_on_crasher(result, source, config, now)
