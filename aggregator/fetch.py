@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import requests
-from requests.utils import resolve_proxies
+from requests.utils import check_header_validity, resolve_proxies
 
 from aggregator import USER_AGENT
 from aggregator.config.types import Settings, SourceConfig
@@ -109,6 +109,7 @@ def build_request(url: str, state: SourceState, policy: FetchPolicy) -> requests
     (preparing parses and re-quotes the URL, a tenth of a 304's cost; copying is cheap)."""
     request = _template(url, policy.user_agent).copy()
     for name, value in conditional_headers(url, state).items():
+        check_header_validity((name, value))  # as prepare() would: a bad stored value fails
         request.headers[name] = value
     return request
 
@@ -172,6 +173,8 @@ def _deadline_message(policy: FetchPolicy) -> str:
 def _prepared(prepare: Callable[[], T], url: str) -> T:
     try:
         return prepare()
+    except requests.exceptions.InvalidHeader as exc:  # a stored ETag or Last-Modified
+        raise FetchError(f"invalid request header: {_short(exc)}") from exc
     except (requests.RequestException, ValueError) as exc:
         raise FetchError(f"invalid URL {url!r}: {_short(exc)}") from exc
 

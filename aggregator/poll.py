@@ -99,7 +99,7 @@ class Poller:
                 while running:
                     done = _all_finished(finished)
                     ready = [(running.pop(future), future.result()) for future in done]
-                    ready.sort(key=lambda pair: self._ranker()(pair[0].id))  # `done` is a set
+                    ready.sort(key=lambda pair: self._ranker()(pair[0].id))  # config order
                     for outcome in self._store(ready, states):
                         outcomes.append(outcome)
                         if on_outcome is not None:

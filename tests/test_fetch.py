@@ -82,6 +82,12 @@ def test_requests_from_the_cached_template_do_not_leak_into_each_other() -> None
     assert "If-None-Match" not in moved.headers
 
 
+def test_a_stored_validator_that_is_no_header_value_is_a_fetch_error() -> None:
+    state = SourceState("board", url=FEED_URL, etag='"abc"\n"injected"')
+    with pytest.raises(FetchError, match="invalid request header"):
+        get(state=state)
+
+
 @responses.activate
 def test_conditional_headers_are_sent_and_304_has_no_body() -> None:
     responses.get(FEED_URL, status=304, headers={"ETag": '"v2"'})

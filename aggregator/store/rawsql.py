@@ -156,8 +156,7 @@ class Raw:
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         self.flush()
-        self._run(sql, tuple(params))
-        return list(self._cursor.fetchall())
+        return self._run(sql, tuple(params), fetch=True)
 
     def where_in(self, column: str, values: Sequence[Any], array: str) -> Iterator[tuple[str, Any]]:
         """(`column` is one of `values`, its parameters), in as few statements as allowed."""
@@ -244,13 +243,15 @@ class Raw:
             else:
                 self._run(write.sql, rows, many=True)
 
-    def _run(self, sql: str, params: Any, many: bool = False) -> None:
-        """Execute on the driver's cursor; driver errors become SQLAlchemy's DBAPIError."""
+    def _run(self, sql: str, params: Any, many: bool = False, fetch: bool = False) -> list[Any]:
+        """Execute on the driver's cursor (and read every row when `fetch`); driver errors,
+        stepping through rows included, become SQLAlchemy's DBAPIError."""
         try:
             if many:
                 self._cursor.executemany(sql, params)
             else:
                 self._cursor.execute(sql, params)
+            return list(self._cursor.fetchall()) if fetch else []
         except self.dialect.loaded_dbapi.Error as exc:
             base = self.dialect.loaded_dbapi.Error
             raise DBAPIError.instance(sql, params, exc, base, dialect=self.dialect) from exc
