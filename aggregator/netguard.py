@@ -205,13 +205,14 @@ def new_session() -> requests.Session:
 
 def _read_environment_once(session: requests.Session) -> None:
     """requests re-reads proxies and CA bundle from os.environ on every request (a fifth of a
-    304's cost). Without proxy variables the environment is read here, once."""
-    if urllib.request.getproxies():
-        return  # proxies and NO_PROXY are decided per URL: leave that to requests
-    session.trust_env = False
+    304's cost). The CA bundle is read here, once (fetch sends through the adapter, which
+    would not read it); without proxy variables, so is everything else."""
     bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
     if bundle:
         session.verify = bundle
+    if urllib.request.getproxies():
+        return  # proxies and NO_PROXY are decided per URL: leave that to requests
+    session.trust_env = False
 
 
 @contextmanager

@@ -451,4 +451,6 @@ def test_the_environment_is_read_once_unless_proxies_are_set(
     session = new_session()
     assert not session.trust_env and session.verify == "/etc/ssl/certs/ca-certificates.crt"
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example.org:3128")
-    assert new_session().trust_env  # NO_PROXY is judged per URL by requests
+    behind_proxy = new_session()
+    assert behind_proxy.trust_env  # NO_PROXY is judged per URL by requests
+    assert behind_proxy.verify == "/etc/ssl/certs/ca-certificates.crt"  # the bundle still counts
