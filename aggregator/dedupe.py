@@ -39,7 +39,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from aggregator import dedupe_features, minhash
+from aggregator import minhash
 from aggregator.canonical import canonical_url
 from aggregator.dedupe_features import (
     FEATURE_CACHE,
@@ -52,19 +52,6 @@ from aggregator.dedupe_features import (
 )
 from aggregator.dedupe_features import features as features  # re-exported: dedupe.features
 from aggregator.models import AddSighting, Candidate, Decision, Item, NewItem, UpdateSighting
-
-# tests/test_dedupe_fast_paths.py checks these feature helpers through this module
-_SYNONYMS = dedupe_features._SYNONYMS
-_SUBJECT = dedupe_features._SUBJECT
-_DATE_TOKEN = dedupe_features._DATE_TOKEN
-_DATE_WORDS = dedupe_features._DATE_WORDS
-_NON_WORD = dedupe_features._NON_WORD
-_normalised_words = dedupe_features._normalised_words
-_may_name_subject = dedupe_features._may_name_subject
-_named_type = dedupe_features._named_type
-_first_type = dedupe_features._first_type
-_places = dedupe_features._places
-_places_among = dedupe_features._places_among
 
 MAX_DAYS = 30
 AMBIGUITY_MARGIN = 0.5  # two near-duplicates scoring closer than this: merge into neither

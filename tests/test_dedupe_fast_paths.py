@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from aggregator import dedupe, minhash
+from aggregator import dedupe, dedupe_features, minhash
 from tests.test_dedupe import make_item
 
 URL = "https://www.hampshiresab.org.uk/2025/03/x/?utm_source=rss"
@@ -95,19 +95,21 @@ def test_packed_signature_is_the_per_token_minimum() -> None:
 
 @pytest.mark.parametrize("text", TEXTS)
 def test_shortcuts_agree_with_the_regexes(text: str) -> None:
-    if not dedupe._may_name_subject(text, text.lower()):
-        assert not dedupe._SUBJECT.search(text)
-    words = dedupe._normalised_words(text)
-    assert dedupe._named_type(text) == dedupe._first_type(words)
-    assert dedupe._places_among(text, words) == dedupe._places(text)
+    if not dedupe_features._may_name_subject(text, text.lower()):
+        assert not dedupe_features._SUBJECT.search(text)
+    words = dedupe_features._normalised_words(text)
+    assert dedupe_features._named_type(text) == dedupe_features._first_type(words)
+    assert dedupe_features._places_among(text, words) == dedupe_features._places(text)
     slow = re.sub(r"[’']", "", text.lower().replace("&", " and "))
-    if not dedupe._may_name_subject(text, text.lower()):
-        slow_words = dedupe._NON_WORD.sub(" ", slow).split()
-        for _, pattern, replacement in dedupe._SYNONYMS:
+    if not dedupe_features._may_name_subject(text, text.lower()):
+        slow_words = dedupe_features._NON_WORD.sub(" ", slow).split()
+        for _, pattern, replacement in dedupe_features._SYNONYMS:
             slow_words = pattern.sub(replacement, " ".join(slow_words)).split()
         assert words == slow_words
 
 
 def test_date_words_are_what_the_date_pattern_matches() -> None:
-    letters = re.findall(r"[a-z]+", dedupe._DATE_TOKEN.pattern)
-    assert {w for w in letters if dedupe._DATE_TOKEN.match(w)} == dedupe._DATE_WORDS
+    letters = re.findall(r"[a-z]+", dedupe_features._DATE_TOKEN.pattern)
+    assert {
+        w for w in letters if dedupe_features._DATE_TOKEN.match(w)
+    } == dedupe_features._DATE_WORDS
