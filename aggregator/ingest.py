@@ -112,12 +112,9 @@ def ingest_into(tx: Transaction, batch: SourceItems, source_rank: Ranker | None)
     if not items:
         return IngestCounts()
     all_keys = list(with_keys(batch).keys or ())
-    keys_of: dict[int, tuple[str, ...]] = {}  # id(item) -> its keys, once a redecide needs them
 
-    def redecide(item: Item, candidates: Sequence[Candidate]) -> Decision:
-        if not keys_of:
-            keys_of.update(zip(map(id, items), all_keys, strict=True))
-        return decide(item, candidates, source_rank=source_rank, keys=keys_of.get(id(item)))
+    def redecide(item: Item, candidates: Sequence[Candidate], *, keys: tuple[str, ...]) -> Decision:
+        return decide(item, candidates, source_rank=source_rank, keys=keys)
 
     index = tx.candidate_index([key for each in all_keys for key in each])
     pending: list[Decision] = []

@@ -125,8 +125,9 @@ def test_one_batch_sees_its_own_earlier_writes(storage: Storage) -> None:
         NewItem(repost, repost_keys),  # a key the first one took: judged again
     ]
 
-    def redecide(new: Item, candidates: Sequence[Candidate]) -> Decision:
-        return AddSighting(candidates[0].item_id, new, repost_keys, "canonical-url", True)
+    def redecide(new: Item, candidates: Sequence[Candidate], *, keys: tuple[str, ...]) -> Decision:
+        assert keys == next(d.keys for d in decisions if d.item is new)  # not computed again
+        return AddSighting(candidates[0].item_id, new, keys, "canonical-url", True)
 
     (item_id,) = storage.apply(decisions, now=T0, redecide=redecide)
     (stored,) = storage.items()

@@ -12,7 +12,8 @@ the decision is made afresh against the current candidates.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
@@ -20,7 +21,14 @@ from aggregator.models import Candidate, Decision, Item, NewItem
 from aggregator.store.batch import find_candidates, key_holders
 from aggregator.store.rawsql import Raw
 
-Redecide = Callable[[Item, Sequence[Candidate]], Decision]
+
+class Redecide(Protocol):
+    """dedupe.decide, as the caller configured it: judges an item (with its lookup keys)."""
+
+    def __call__(
+        self, item: Item, candidates: Sequence[Candidate], *, keys: tuple[str, ...]
+    ) -> Decision: ...
+
 
 _LOCK_KEYS = "SELECT count(pg_advisory_xact_lock(k)) FROM unnest(%b::bigint[]) AS k"
 
@@ -60,4 +68,5 @@ def recheck(session: Session, decision: Decision, redecide: Redecide | None) -> 
         return decision
     if not keys_taken(session, decision.keys):
         return decision
-    return redecide(decision.item, find_candidates(session, decision.keys))
+    keys = tuple(decision.keys)
+    return redecide(decision.item, find_candidates(session, keys), keys=keys)
