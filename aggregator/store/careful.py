@@ -34,23 +34,8 @@ REPRESENTATIVE_FIELDS = (
     "review_type",
     "source_id",
 )
-VALUE_FIELDS = (  # sighting_values, lookup_keys aside
-    "source_id",
-    "source_key",
-    "url",
-    "canonical_url",
-    "title",
-    "summary",
-    "content_html",
-    "published",
-    "updated",
-    "author",
-    "event_date",
-    "category",
-    "review_type",
-    "source_categories",
-    "content_hash",
-)
+# A sighting's own values (lookup_keys aside): what an item shows, and what only it knows.
+VALUE_FIELDS = (*REPRESENTATIVE_FIELDS, "source_key", "source_categories", "content_hash")
 _SIGHTING_COLUMNS = ("id", "item_id", "lookup_keys", *VALUE_FIELDS)
 _SIGHTINGS_OF = f"SELECT {', '.join(_SIGHTING_COLUMNS)} FROM sightings WHERE source_id = "
 _ITEMS_OF = "SELECT id, representative_id FROM items WHERE"
@@ -86,24 +71,10 @@ def read_sightings(raw: Raw, pairs: Iterable[Pair]) -> dict[Pair, Row | None]:
 
 
 def sighting_values(item: Item, keys: Sequence[str]) -> dict[str, Any]:
-    return {
-        "source_id": item.source_id,
-        "source_key": item.source_key,
-        "url": item.url,
-        "canonical_url": item.canonical_url,
-        "title": item.title,
-        "summary": item.summary,
-        "content_html": item.content_html,
-        "published": item.published,
-        "updated": item.updated,
-        "author": item.author,
-        "event_date": item.event_date,
-        "category": item.category,
-        "review_type": item.review_type,
-        "source_categories": list(item.source_categories),
-        "content_hash": item.content_hash,
-        "lookup_keys": sorted(set(keys)),
-    }
+    values = {name: getattr(item, name) for name in VALUE_FIELDS}
+    values["source_categories"] = list(item.source_categories)  # a JSON list
+    values["lookup_keys"] = sorted(set(keys))
+    return values
 
 
 def content_changed(sighting: Mapping[str, Any], values: Mapping[str, Any]) -> bool:
