@@ -97,10 +97,8 @@ def _html_cleaner(base_url: str | None) -> Callable[[str], str]:
 
 def _cleaner(**options: Any) -> Callable[[str], str]:
     """A reusable nh3.Cleaner: nh3.clean builds the sanitizer again on every call (most of its
-    cost). Older nh3 has only nh3.clean."""
-    if hasattr(nh3, "Cleaner"):
-        return nh3.Cleaner(**options).clean
-    return functools.partial(nh3.clean, **options)
+    cost)."""
+    return nh3.Cleaner(**options).clean
 
 
 _text_cleaner = _cleaner(tags=set(), clean_content_tags=set(DROPPED_WITH_CONTENT))
