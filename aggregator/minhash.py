@@ -21,7 +21,6 @@ _COEFFICIENTS = tuple(  # (a, b) per hash function; fixed, because the keys are 
 _BLAKE2B_8 = hashlib.blake2b(digest_size=8)  # copied per use: faster than passing digest_size
 
 
-@functools.lru_cache(maxsize=4096)  # dedupe.decide asks again for the item just keyed
 def bands(tokens: frozenset[str]) -> tuple[str, ...]:
     """MinHash in bands of rows: sets of Jaccard similarity s share a band with 1-(1-s^r)^b.
 

@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import datetime
 from multiprocessing import get_context
 
-from aggregator import dedupe, minhash
+from aggregator import dedupe
 from aggregator.config.types import Config, SourceConfig
 from aggregator.dedupe import lookup_keys
 from aggregator.errors import ParseError
@@ -36,9 +36,8 @@ def items_and_keys(
 
 
 def _forget_features() -> None:
-    """A worker sees each story once: dedupe's feature caches would only grow its memory."""
+    """A worker sees each story once: dedupe's feature cache would only grow its memory."""
     dedupe.features.cache_clear()
-    minhash.bands.cache_clear()
 
 
 ItemTask = Callable[

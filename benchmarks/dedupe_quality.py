@@ -26,7 +26,6 @@ from types import ModuleType
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from aggregator import minhash  # noqa: E402
 from aggregator.canonical import canonical_url  # noqa: E402
 from aggregator.dedupe import (  # noqa: E402
     _stored_features,
@@ -121,14 +120,15 @@ def cost_per_added_item(memory: ModuleType, stored: int, per_day: float) -> tupl
     start = datetime(2000, 1, 1, tzinfo=UTC)
     for item in synthetic_items(stored, per_day, seed=1, start=start):
         index.apply(NewItem(item, lookup_keys(item)))  # filling is not what is measured
-    for cache in (minhash.bands, features, _stored_features):
+    for cache in (features, _stored_features):
         cache.cache_clear()  # every run starts cold: no features remembered from the filling
     end = start + timedelta(days=stored / per_day)
     timings, candidates = [], []
     for item in synthetic_items(2000, per_day, seed=2, start=end):
         began = time.perf_counter()
-        found = index.candidates(lookup_keys(item))
-        decision = decide(item, found)
+        keys = lookup_keys(item)
+        found = index.candidates(keys)
+        decision = decide(item, found, keys=keys)  # as ingest does
         timings.append(time.perf_counter() - began)
         candidates.append(len(found))
         index.apply(decision)

@@ -30,7 +30,6 @@ from sqlalchemy import insert
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from aggregator import minhash  # noqa: E402
 from aggregator.dedupe import (  # noqa: E402
     _stored_features,
     decide,
@@ -122,7 +121,7 @@ def timed_add(storage: Storage, item: Item) -> tuple[float, int]:
     began = time.perf_counter()
     keys = lookup_keys(item)
     found = storage.candidates(keys)
-    decision = decide(item, found)
+    decision = decide(item, found, keys=keys)  # as ingest does
     storage.apply([decision], now=item.published)
     return time.perf_counter() - began, len(found)
 
@@ -147,7 +146,7 @@ def measure_interleaved(
         )
         for size in stores
     }
-    for cache in (minhash.bands, features, _stored_features):
+    for cache in (features, _stored_features):
         cache.cache_clear()  # nothing remembered from seeding
     results: dict[int, tuple[list[float], list[int]]] = {size: ([], []) for size in stores}
     for n in range(added + WARM_UP):

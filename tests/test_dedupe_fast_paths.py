@@ -56,7 +56,6 @@ def test_keys_are_those_already_stored(
     head: tuple[str, str, str | None], summary: str, expected: str
 ) -> None:
     dedupe.features.cache_clear()
-    minhash.bands.cache_clear()
     title, category, review_type = head
     item = make_item(
         title, key="k1", url=URL, summary=summary, category=category, review_type=review_type
