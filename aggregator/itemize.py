@@ -1,8 +1,4 @@
-"""A fetched document to normalised, classified items: what parsing workers import.
-
-Kept apart from aggregator.pipeline (HTTP, politeness, robots) so that a worker process
-(aggregator.parsepool) loads only the parsing side.
-"""
+"""A fetched document to normalised, classified items: parse, then normalise and classify."""
 
 from __future__ import annotations
 

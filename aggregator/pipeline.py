@@ -56,7 +56,7 @@ def source_url(source: SourceConfig, state: SourceState) -> str:
     return source.url
 
 
-# Items and, when the maker computed them (aggregator.parsepool), their dedupe lookup keys.
+# Items and, when the maker computed them (aggregator.pollpool), their dedupe lookup keys.
 ItemMaker = Callable[
     [FetchResult, SourceConfig, Config, datetime], tuple[list[Item], list[Keys] | None]
 ]
@@ -92,7 +92,7 @@ def poll_one(
     robots: RobotsCache | None = None,
     parse: ItemMaker = items_here,
 ) -> SourceFetch:
-    """Fetch and parse one source; `parse` may run elsewhere (aggregator.parsepool)."""
+    """Fetch and parse one source, here or in a polling worker (aggregator.pollpool)."""
     started = time.monotonic()
     try:
         result = fetch_politely(source, state, config.settings, session, limiter, robots)

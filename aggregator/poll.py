@@ -1,4 +1,5 @@
-"""Polling many sources: network and parsing in threads, storage in the calling thread."""
+"""Polling many sources: network and parsing in threads or worker processes (aggregator.pollpool),
+storage in the calling thread."""
 
 from __future__ import annotations
 
@@ -16,9 +17,9 @@ from aggregator.config.types import Config, SourceConfig
 from aggregator.fetch import new_session
 from aggregator.ingest import IngestCounts, SourceItems, ingest_many
 from aggregator.models import PollOutcome, SourceState
-from aggregator.parsepool import MIN_SOURCES, ParsePool
-from aggregator.pipeline import ItemMaker, SourceFetch, items_here, poll_one
+from aggregator.pipeline import SourceFetch, poll_one
 from aggregator.politeness import HostLimiter
+from aggregator.pollpool import MIN_SOURCES, PollPool
 from aggregator.retention import prune_source
 from aggregator.robots import RobotsCache
 from aggregator.store import Storage
@@ -46,7 +47,7 @@ class Poller:
     workers: int = 8
     clock: Callable[[], datetime] = utcnow
     robots: RobotsCache = field(default_factory=RobotsCache)
-    parse_pool: ParsePool = field(default_factory=ParsePool)
+    poll_pool: PollPool = field(default_factory=PollPool)
     _unsaved: list[SourceState] = field(default_factory=list, init=False, repr=False)
     _ranked: tuple[Config, Callable[[str], int]] | None = field(
         default=None, init=False, repr=False
@@ -54,7 +55,8 @@ class Poller:
 
     @classmethod
     def create(cls, config: Config, storage: Storage, *, workers: int = 8) -> Poller:
-        return cls(config, storage, new_session(), HostLimiter(), workers)
+        pool = PollPool(threads=workers)
+        return cls(config, storage, new_session(), HostLimiter(), workers, poll_pool=pool)
 
     def due_sources(self) -> list[SourceConfig]:
         now = self.clock()
@@ -77,8 +79,7 @@ class Poller:
         """
         known = {state.source_id: state for state in self.storage.source_states()}
         states = {source.id: known.get(source.id, SourceState(source.id)) for source in sources}
-        pooled = len(sources) >= MIN_SOURCES
-        parse: ItemMaker = self.parse_pool.items_and_keys if pooled else items_here
+        pooled = len(sources) >= MIN_SOURCES  # else the calling process's threads poll them
         outcomes: list[PollOutcome] = []
         waiting = iter(sources)
         running: dict[Future[SourceFetch], SourceConfig] = {}
@@ -88,13 +89,19 @@ class Poller:
 
                 def submit_next() -> None:
                     source = next(waiting, None)
-                    if source is not None:
-                        future = pool.submit(self._fetch, source, states[source.id], parse)
-                        running[future] = source
-                        future.add_done_callback(finished.put)
+                    if source is None:
+                        return
+                    state = states[source.id]
+                    if pooled:
+                        future = self.poll_pool.submit(source, state, self.config, self.clock())
+                    else:
+                        future = pool.submit(self._fetch, source, state)
+                    running[future] = source
+                    future.add_done_callback(finished.put)
 
                 # A bounded window of fetched-but-unstored sources keeps memory flat.
-                for _ in range(2 * self.workers):
+                window = self.poll_pool.processes if pooled else 1
+                for _ in range(2 * self.workers * window):
                     submit_next()
                 while running:
                     done = _all_finished(finished)
@@ -128,10 +135,10 @@ class Poller:
         self.storage.save_source_states(unsaved)
 
     def close(self) -> None:
-        """Stop the parsing worker processes, if any were started."""
-        self.parse_pool.close()
+        """Stop the polling worker processes, if any were started."""
+        self.poll_pool.close()
 
-    def _fetch(self, source: SourceConfig, state: SourceState, parse: ItemMaker) -> SourceFetch:
+    def _fetch(self, source: SourceConfig, state: SourceState) -> SourceFetch:
         return poll_one(
             source,
             state,
@@ -140,7 +147,6 @@ class Poller:
             limiter=self.limiter,
             now=self.clock(),
             robots=self.robots,
-            parse=parse,
         )
 
     def _store(

@@ -1,0 +1,250 @@
+"""Polling in worker processes, one per core: each fetches with its own threads and parses there.
+
+feedparser is pure Python, and so is most of an HTTP exchange: in one process, fetching and
+parsing hold the GIL that the storing thread needs. Here the calling process only stores.
+
+Politeness holds across processes because a host belongs to one worker, whose limiter sees all
+of its requests. A host whose limits are lifted (no delay, robots.txt not consulted, room for a
+share of its concurrency in each worker) is spread over all workers, each taking its share.
+
+Workers are spawned lazily (never forked from a threaded process) and only for polls big enough
+to repay their start-up. A worker that dies (a crash, the out-of-memory killer) takes its
+sources in flight with it: each is polled again in a process of its own, so only the source
+that kills its process again fails; the next job starts a new worker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import logging
+import os
+import signal
+import threading
+import zlib
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from functools import partial
+from multiprocessing import get_context
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+
+import requests
+
+from aggregator import dedupe
+from aggregator.config.types import Config, Settings, SourceConfig
+from aggregator.dedupe import lookup_keys
+from aggregator.errors import AggregatorError
+from aggregator.fetch import new_session
+from aggregator.itemize import Keys, to_items
+from aggregator.models import FetchResult, Item, SourceState
+from aggregator.pipeline import SourceFetch, polite_delay, poll_one, robots_apply, source_url
+from aggregator.politeness import HostLimiter, host_of
+from aggregator.robots import RobotsCache
+
+log = logging.getLogger(__name__)
+MIN_SOURCES = 16  # fewer sources than this are polled in the calling process's threads
+DIED = "a polling worker died while polling this source (a crash or out of memory)"
+
+
+@dataclass(frozen=True)
+class PollJob:
+    number: int
+    source: SourceConfig  # per_host_concurrency set to the worker's share on a spread host
+    state: SourceState
+    config: Config  # without sources and feeds: only what polling one source reads
+    now: datetime
+
+
+@dataclass
+class WorkerKit:
+    """What one worker's threads share: connections, the per-host limiter, robots.txt rules,
+    and one parsing thread (parsing is CPU-bound: more threads would only fight for the GIL)."""
+
+    session: requests.Session = field(default_factory=new_session)
+    limiter: HostLimiter = field(default_factory=HostLimiter)
+    robots: RobotsCache = field(default_factory=RobotsCache)
+    parser: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1))
+
+    def items_and_keys(
+        self, result: FetchResult, source: SourceConfig, config: Config, now: datetime
+    ) -> tuple[list[Item], list[Keys] | None]:
+        return self.parser.submit(items_and_keys, result, source, config, now).result()
+
+
+JobTask = Callable[[PollJob, WorkerKit], SourceFetch]  # tests pass ones that crash workers
+
+
+def items_and_keys(
+    result: FetchResult, source: SourceConfig, config: Config, now: datetime
+) -> tuple[list[Item], list[Keys] | None]:
+    """The worker's ItemMaker: items and their dedupe lookup keys, so the store need not."""
+    items = to_items(result, source, config, now)
+    keys = [lookup_keys(item) for item in items]
+    dedupe.features.cache_clear()  # a worker sees each story once: the cache would only grow
+    return items, keys
+
+
+def poll_job(job: PollJob, kit: WorkerKit) -> SourceFetch:
+    fetched = poll_one(
+        job.source,
+        job.state,
+        job.config,
+        session=kit.session,
+        limiter=kit.limiter,
+        now=job.now,
+        robots=kit.robots,
+        parse=kit.items_and_keys,
+    )
+    if fetched.result is None or not fetched.result.body:
+        return fetched
+    # The body stays here: the store needs its items and hash, not its bytes.
+    return replace(fetched, result=replace(fetched.result, body=b""))
+
+
+def assign(
+    source: SourceConfig, state: SourceState, settings: Settings, workers: int, turn: int
+) -> tuple[int, SourceConfig]:
+    """Which worker polls the source, and the source as that worker sees it."""
+    url = source_url(source, state)
+    concurrency = source.per_host_concurrency or settings.per_host_concurrency
+    share = concurrency // workers
+    lifted = polite_delay(url, source, settings.per_host_delay) <= 0 and not robots_apply(
+        source, settings
+    )
+    if lifted and share >= 1:
+        return turn % workers, replace(source, per_host_concurrency=share)
+    return zlib.crc32(host_of(url).encode()) % workers, source
+
+
+def worker_main(jobs: Connection, results: Connection, threads: int, task: JobTask) -> None:
+    """A worker process: jobs come in until None; each result goes back as it is ready."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it closes the pool
+    kit, sending = WorkerKit(), threading.Lock()
+
+    def send(job: PollJob, future: Future[SourceFetch]) -> None:
+        try:
+            fetched = future.result()
+        except Exception as exc:  # poll_one catches everything; a test task may not
+            fetched = SourceFetch(job.source.id, error=f"unexpected {type(exc).__name__}: {exc}")
+        with sending:
+            results.send((job.number, fetched))
+
+    with ThreadPoolExecutor(threads) as pool:
+        while (job := jobs.recv()) is not None:
+            pool.submit(task, job, kit).add_done_callback(partial(send, job))
+
+
+def run_alone(task: JobTask, job: PollJob) -> SourceFetch:
+    return task(job, WorkerKit())
+
+
+def poll_alone(task: JobTask, job: PollJob) -> SourceFetch:
+    """The job again, in a process of its own: only a job that kills it again fails."""
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as alone:
+        try:
+            return alone.submit(run_alone, task, job).result()
+        except BrokenProcessPool:
+            return SourceFetch(job.source.id, error=DIED)
+
+
+class _Worker:
+    """One worker process, its two pipes, and the jobs it has not answered yet."""
+
+    def __init__(self, threads: int, task: JobTask) -> None:
+        context = get_context("spawn")
+        job_reader, self._jobs = context.Pipe(duplex=False)
+        self._results, result_writer = context.Pipe(duplex=False)
+        self.process: BaseProcess = context.Process(
+            target=worker_main, args=(job_reader, result_writer, threads, task), daemon=True
+        )
+        self.process.start()
+        job_reader.close()  # the worker's ends: its death then reads as end of file here
+        result_writer.close()
+        self._task = task
+        self._lock, self._sending = threading.Lock(), threading.Lock()
+        self._waiting: dict[int, tuple[PollJob, Future[SourceFetch]]] = {}
+        self.alive = True
+        threading.Thread(target=self._collect, name="pollpool-collect", daemon=True).start()
+
+    def submit(self, job: PollJob) -> Future[SourceFetch] | None:
+        """The job's future; None when the worker is gone (the caller starts another)."""
+        future: Future[SourceFetch] = Future()
+        with self._lock:
+            if not self.alive:
+                return None
+            self._waiting[job.number] = (job, future)
+        self._send(job)  # if it died just now, the collector retries what it left waiting
+        return future
+
+    def stop(self) -> None:
+        self._send(None)
+        self.process.join()
+
+    def _send(self, job: PollJob | None) -> None:
+        with self._sending, contextlib.suppress(OSError):  # dead: the collector sees to it
+            self._jobs.send(job)
+
+    def _collect(self) -> None:
+        while True:
+            try:
+                number, fetched = self._results.recv()
+            except (EOFError, OSError):
+                break
+            with self._lock:
+                _, future = self._waiting.pop(number)
+            future.set_result(fetched)
+        with self._lock:
+            self.alive = False
+            left, self._waiting = list(self._waiting.values()), {}
+        if left:
+            log.warning("polling worker died with %d sources in flight; retrying each", len(left))
+        for job, future in left:
+            future.set_result(poll_alone(self._task, job))
+        self._results.close()
+        self._jobs.close()
+
+
+class PollPool:
+    """Polls sources in `processes` workers of `threads` threads each; see the module doc."""
+
+    def __init__(
+        self, processes: int | None = None, threads: int = 8, task: JobTask = poll_job
+    ) -> None:
+        self.processes = processes or os.cpu_count() or 1
+        self.threads = threads
+        self._task = task
+        self._workers: list[_Worker | None] = [None] * self.processes
+        self._lock = threading.Lock()
+        self._closed = False
+        self._numbers = itertools.count(1)
+
+    def submit(
+        self, source: SourceConfig, state: SourceState, config: Config, now: datetime
+    ) -> Future[SourceFetch]:
+        number = next(self._numbers)
+        index, as_seen = assign(source, state, config.settings, self.processes, number)
+        job = PollJob(number, as_seen, state, replace(config, sources=(), feeds=()), now)
+        while (future := self._worker(index).submit(job)) is None:
+            pass  # it died between the two calls: the next call starts another
+        return future
+
+    def _worker(self, index: int) -> _Worker:
+        with self._lock:
+            if self._closed:
+                raise AggregatorError("the polling pool is closed")
+            worker = self._workers[index]
+            if worker is None or not worker.alive:
+                worker = self._workers[index] = _Worker(self.threads, self._task)
+            return worker
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            workers, self._workers = self._workers, [None] * self.processes
+        for worker in workers:
+            if worker is not None:
+                worker.stop()
