@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from aggregator.canonical import canonical_url
 from aggregator.cli import EXIT_CONFIG, EXIT_OK, load_or_report
 from aggregator.cli_admin import fail
-from aggregator.config import append_source
+from aggregator.config.edit import append_source
 from aggregator.config.types import Config
 from aggregator.errors import AggregatorError, ConfigErrors
 from aggregator.fetch import FetchPolicy, fetch, new_session

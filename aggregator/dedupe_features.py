@@ -127,7 +127,7 @@ class Features:
 
 
 # ~10 KB an entry (the shingles): a long-running service must not grow by 65,536 of them.
-FEATURE_CACHE = 4096
+FEATURE_CACHE = 1024
 
 
 @functools.lru_cache(maxsize=FEATURE_CACHE)

@@ -4,6 +4,7 @@ storage in the calling thread."""
 from __future__ import annotations
 
 import logging
+import os
 import queue
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -55,7 +56,8 @@ class Poller:
 
     @classmethod
     def create(cls, config: Config, storage: Storage, *, workers: int = 8) -> Poller:
-        pool = PollPool(threads=workers)
+        # `workers` fetches at once in all: in worker processes, each takes its share.
+        pool = PollPool(threads=max(1, -(-workers // (os.cpu_count() or 1))))
         return cls(config, storage, new_session(), HostLimiter(), workers, poll_pool=pool)
 
     def due_sources(self) -> list[SourceConfig]:
@@ -100,8 +102,7 @@ class Poller:
                     future.add_done_callback(finished.put)
 
                 # A bounded window of fetched-but-unstored sources keeps memory flat.
-                window = self.poll_pool.processes if pooled else 1
-                for _ in range(2 * self.workers * window):
+                for _ in range(2 * self.workers):
                     submit_next()
                 while running:
                     done = _all_finished(finished)

@@ -18,12 +18,11 @@ from aggregator.config import (
     Selectors,
     Settings,
     SourceConfig,
-    append_source,
     check_config,
     load_config,
     parse_duration,
-    update_source,
 )
+from aggregator.config.edit import append_source, update_source
 from aggregator.errors import ConfigErrors
 
 FIXTURES = Path(__file__).parent / "fixtures" / "config"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -210,3 +212,14 @@ def test_workers_together_keep_a_hosts_concurrency(
     assert 1 <= counting.most <= concurrency
     if concurrency > 1:
         assert counting.most > 1  # the limit, not a lone worker, kept it there
+
+
+def test_a_worker_process_loads_no_more_than_polling_needs() -> None:
+    """Spawned workers re-import the entry script (aggregator.cli): each module it pulls in is
+    paid for once per core. tomlkit (editing sources.toml) and the store have no use there."""
+    code = (
+        "import sys, aggregator.cli, aggregator.pollpool; "
+        "print(sorted(m for m in ('tomlkit', 'sqlalchemy', 'alembic') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

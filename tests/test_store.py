@@ -13,13 +13,14 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from aggregator.errors import NotFound, StorageError
 from aggregator.models import AddSighting, Item, NewItem, SourceState, UpdateSighting
 from aggregator.store import Storage
-from aggregator.store.engine import migrate
+from aggregator.store.engine import SCHEMA_HEAD, alembic_config, migrate
 from aggregator.store.schema import Base
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
@@ -81,6 +82,26 @@ def test_migrations_build_the_schema_from_empty_and_round_trip(db_url: str) -> N
         assert reopened.item_count() == 1
     finally:
         reopened.close()
+
+
+def test_the_schema_head_constant_is_alembics_head() -> None:
+    scripts = ScriptDirectory.from_config(alembic_config())
+    assert scripts.get_current_head() == SCHEMA_HEAD
+
+
+def alembic_loaded_after_open(url: str) -> bool:
+    code = (
+        "import sys; from aggregator.store import Storage; "
+        f"Storage.open({url!r}).close(); print('alembic' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return done.stdout.strip() == "True"
+
+
+def test_opening_a_current_database_does_not_load_alembic(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    assert alembic_loaded_after_open(url)  # a new database is migrated: alembic runs
+    assert not alembic_loaded_after_open(url)  # now current: ~11 MB of alembic stays unloaded
 
 
 def test_migrations_match_the_models(storage: Storage) -> None:

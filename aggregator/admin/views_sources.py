@@ -9,12 +9,9 @@ from aggregator.admin.http import Response, text
 from aggregator.admin.routing import Page, Route
 from aggregator.admin.source_form import SourceForm
 from aggregator.config import (
-    append_source,
     parse_config,
-    source_appended,
-    source_updated,
-    update_source,
 )
+from aggregator.config.edit import append_source, source_appended, source_updated, update_source
 from aggregator.config.load import read_config_text
 from aggregator.errors import ConfigErrors
 from aggregator.models import CATEGORIES

@@ -1,6 +1,9 @@
-"""Configuration: sources.toml read into frozen dataclasses, validated, watched and edited."""
+"""Configuration: sources.toml read into frozen dataclasses, validated and watched.
 
-from aggregator.config.edit import append_source, source_appended, source_updated, update_source
+Editing it keeping comments (aggregator.config.edit) is imported from there: it loads tomlkit,
+which polling worker processes, importing this package, have no use for.
+"""
+
 from aggregator.config.load import check_config, load_config, parse_config, parse_duration
 from aggregator.config.types import (
     DEFAULT_FEEDS,
@@ -22,12 +25,8 @@ __all__ = [
     "Selectors",
     "Settings",
     "SourceConfig",
-    "append_source",
     "check_config",
     "load_config",
     "parse_config",
     "parse_duration",
-    "source_appended",
-    "source_updated",
-    "update_source",
 ]

@@ -7,12 +7,9 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.util import CommandError
-from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy import Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -20,8 +17,12 @@ from sqlalchemy.pool import StaticPool
 
 from aggregator.errors import NotFound, StorageError
 
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
+
 DEFAULT_URL = "sqlite:///db/aggregator.sqlite"
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+SCHEMA_HEAD = "0003"  # the newest migration's revision; a test holds it to alembic's head
 WRITE_OPTION = "aggregator_write"  # execution option: SQLite takes the write lock at BEGIN
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _MIGRATION_LOCK_ID = 7_240_311  # PostgreSQL advisory lock serialising concurrent upgrades
@@ -38,10 +39,10 @@ def storage_errors(operation: str) -> Iterator[None]:
         yield
     except StorageError:
         raise
-    except (SQLAlchemyError, CommandError, OSError) as exc:
+    except (SQLAlchemyError, OSError) as exc:
         raise StorageError(f"{operation} failed: {exc}") from exc
     except Exception as exc:
-        if not _from_psycopg(exc):
+        if not _from_psycopg(exc) and not _from_alembic(exc):
             raise
         raise StorageError(f"{operation} failed: {exc}") from exc
 
@@ -51,6 +52,12 @@ def _from_psycopg(exc: Exception) -> bool:
     only, and a SQLite process is ~10 MB smaller without it."""
     psycopg = sys.modules.get("psycopg")
     return psycopg is not None and isinstance(exc, psycopg.Error)
+
+
+def _from_alembic(exc: Exception) -> bool:
+    """An alembic error; alembic is loaded only when the schema needs migrating (see migrate)."""
+    util = sys.modules.get("alembic.util")
+    return util is not None and isinstance(exc, util.CommandError)
 
 
 def make_engine(url: str, engine_options: Mapping[str, Any] | None = None) -> Engine:
@@ -96,6 +103,8 @@ def _sqlite_on_begin(connection: Connection) -> None:
 
 
 def alembic_config(connection: Connection | None = None) -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig
+
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("path_separator", "os")
@@ -110,11 +119,25 @@ def migrate(engine: Engine, revision: str = "head", *, downgrade: bool = False) 
             connection.execute(
                 text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID}
             )
+        if not downgrade and revision == "head" and schema_version(connection) == SCHEMA_HEAD:
+            return  # current: alembic, ~11 MB of a ~100 MB process, need not be loaded
+        from alembic import command
+
         config = alembic_config(connection)
         if downgrade:
             command.downgrade(config, revision)
         else:
             command.upgrade(config, revision)
+
+
+def schema_version(connection: Connection) -> str | None:
+    """The revision alembic recorded, None before the first migration."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    version: str | None = connection.execute(
+        text("SELECT version_num FROM alembic_version")
+    ).scalar()
+    return version
 
 
 def writer(engine: Engine) -> Engine:
