@@ -55,7 +55,6 @@ class PollJob:
     number: int
     source: SourceConfig  # per_host_concurrency set to the worker's share on a spread host
     state: SourceState
-    config: Config  # without sources and feeds: only what polling one source reads
     now: datetime
 
 
@@ -75,7 +74,9 @@ class WorkerKit:
         return self.parser.submit(items_and_keys, result, source, config, now).result()
 
 
-JobTask = Callable[[PollJob, WorkerKit], SourceFetch]  # tests pass ones that crash workers
+# A job with the config it is polled under (without sources and feeds: only what polling one
+# source reads). Tests pass tasks that crash their worker.
+JobTask = Callable[[PollJob, Config, WorkerKit], SourceFetch]
 
 
 def items_and_keys(
@@ -88,11 +89,11 @@ def items_and_keys(
     return items, keys
 
 
-def poll_job(job: PollJob, kit: WorkerKit) -> SourceFetch:
+def poll_job(job: PollJob, config: Config, kit: WorkerKit) -> SourceFetch:
     fetched = poll_one(
         job.source,
         job.state,
-        job.config,
+        config,
         session=kit.session,
         limiter=kit.limiter,
         now=job.now,
@@ -121,7 +122,8 @@ def assign(
 
 
 def worker_main(jobs: Connection, results: Connection, threads: int, task: JobTask) -> None:
-    """A worker process: jobs come in until None; each result goes back as it is ready."""
+    """A worker process: jobs come in until None, each after the config it is polled under
+    (sent when it changes); each result goes back as it is ready."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it closes the pool
     kit, sending = WorkerKit(), threading.Lock()
 
@@ -133,20 +135,27 @@ def worker_main(jobs: Connection, results: Connection, threads: int, task: JobTa
         with sending:
             results.send((job.number, fetched))
 
+    config: Config | None = None
     with ThreadPoolExecutor(threads) as pool:
-        while (job := jobs.recv()) is not None:
-            pool.submit(task, job, kit).add_done_callback(partial(send, job))
+        while (message := jobs.recv()) is not None:
+            if isinstance(message, Config):
+                config = message
+            elif config is None:
+                raise AggregatorError("a polling job came before its config")
+            else:
+                job = pool.submit(task, message, config, kit)
+                job.add_done_callback(partial(send, message))
 
 
-def run_alone(task: JobTask, job: PollJob) -> SourceFetch:
-    return task(job, WorkerKit())
+def run_alone(task: JobTask, job: PollJob, config: Config) -> SourceFetch:
+    return task(job, config, WorkerKit())
 
 
-def poll_alone(task: JobTask, job: PollJob) -> SourceFetch:
+def poll_alone(task: JobTask, job: PollJob, config: Config) -> SourceFetch:
     """The job again, in a process of its own: only a job that kills it again fails."""
     with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as alone:
         try:
-            return alone.submit(run_alone, task, job).result()
+            return alone.submit(run_alone, task, job, config).result()
         except BrokenProcessPool:
             return SourceFetch(job.source.id, error=DIED)
 
@@ -166,27 +175,29 @@ class _Worker:
         result_writer.close()
         self._task = task
         self._lock, self._sending = threading.Lock(), threading.Lock()
-        self._waiting: dict[int, tuple[PollJob, Future[SourceFetch]]] = {}
+        self._waiting: dict[int, tuple[PollJob, Config, Future[SourceFetch]]] = {}
+        self._config: Config | None = None  # the last config sent
         self.alive = True
         threading.Thread(target=self._collect, name="pollpool-collect", daemon=True).start()
 
-    def submit(self, job: PollJob) -> Future[SourceFetch] | None:
+    def submit(self, job: PollJob, config: Config) -> Future[SourceFetch] | None:
         """The job's future; None when the worker is gone (the caller starts another)."""
         future: Future[SourceFetch] = Future()
         with self._lock:
             if not self.alive:
                 return None
-            self._waiting[job.number] = (job, future)
-        self._send(job)  # if it died just now, the collector retries what it left waiting
+            self._waiting[job.number] = (job, config, future)
+        with self._sending, contextlib.suppress(OSError):  # dead: the collector retries it
+            if config is not self._config:
+                self._jobs.send(config)
+                self._config = config
+            self._jobs.send(job)
         return future
 
     def stop(self) -> None:
-        self._send(None)
+        with self._sending, contextlib.suppress(OSError):
+            self._jobs.send(None)
         self.process.join()
-
-    def _send(self, job: PollJob | None) -> None:
-        with self._sending, contextlib.suppress(OSError):  # dead: the collector sees to it
-            self._jobs.send(job)
 
     def _collect(self) -> None:
         while True:
@@ -195,15 +206,15 @@ class _Worker:
             except (EOFError, OSError):
                 break
             with self._lock:
-                _, future = self._waiting.pop(number)
+                *_, future = self._waiting.pop(number)
             future.set_result(fetched)
         with self._lock:
             self.alive = False
             left, self._waiting = list(self._waiting.values()), {}
         if left:
             log.warning("polling worker died with %d sources in flight; retrying each", len(left))
-        for job, future in left:
-            future.set_result(poll_alone(self._task, job))
+        for job, config, future in left:
+            future.set_result(poll_alone(self._task, job, config))
         self._results.close()
         self._jobs.close()
 
@@ -221,16 +232,24 @@ class PollPool:
         self._lock = threading.Lock()
         self._closed = False
         self._numbers = itertools.count(1)
+        self._slimmed: tuple[Config, Config] | None = None
 
     def submit(
         self, source: SourceConfig, state: SourceState, config: Config, now: datetime
     ) -> Future[SourceFetch]:
         number = next(self._numbers)
         index, as_seen = assign(source, state, config.settings, self.processes, number)
-        job = PollJob(number, as_seen, state, replace(config, sources=(), feeds=()), now)
-        while (future := self._worker(index).submit(job)) is None:
+        job, slim = PollJob(number, as_seen, state, now), self._slim(config)
+        while (future := self._worker(index).submit(job, slim)) is None:
             pass  # it died between the two calls: the next call starts another
         return future
+
+    def _slim(self, config: Config) -> Config:
+        """The config without sources and feeds, made once per config (sent once per worker)."""
+        slimmed = self._slimmed
+        if slimmed is None or slimmed[0] is not config:
+            slimmed = self._slimmed = (config, replace(config, sources=(), feeds=()))
+        return slimmed[1]
 
     def _worker(self, index: int) -> _Worker:
         with self._lock:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 import time
 
+from aggregator.config.types import Config
 from aggregator.pipeline import SourceFetch
 from aggregator.pollpool import PollJob, WorkerKit
 
 
-def crash_on_crasher(job: PollJob, kit: WorkerKit) -> SourceFetch:
+def crash_on_crasher(job: PollJob, config: Config, kit: WorkerKit) -> SourceFetch:
     """Kills its worker process for the source "crasher", as a segfault or the OOM killer would;
     the others answer with their id and worker's pid (as keys: a field that crosses back)."""
     if job.source.id == "crasher":
@@ -17,7 +18,7 @@ def crash_on_crasher(job: PollJob, kit: WorkerKit) -> SourceFetch:
     return SourceFetch(job.source.id, keys=((job.source.id, str(os.getpid())),))
 
 
-def slow_or_crash(job: PollJob, kit: WorkerKit) -> SourceFetch:
+def slow_or_crash(job: PollJob, config: Config, kit: WorkerKit) -> SourceFetch:
     """The crasher dies while the other sources are still being polled beside it."""
     time.sleep(0.3 if job.source.id == "crasher" else 1.0)
-    return crash_on_crasher(job, kit)
+    return crash_on_crasher(job, config, kit)
