@@ -168,13 +168,15 @@ class CountingServer:
                     server.most = max(server.most, server.now)
                 time.sleep(0.05)
                 body = rss(self.path.strip("/"), 2)
+                # Counted off before the reply: once it is sent, the client may free its slot
+                # and send the next request before this thread would count this one off.
+                with server.lock:
+                    server.now -= 1
                 self.send_response(200)
                 self.send_header("Content-Type", "application/rss+xml")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
-                with server.lock:
-                    server.now -= 1
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
