@@ -4,7 +4,6 @@ storage in the calling thread."""
 from __future__ import annotations
 
 import logging
-import os
 import queue
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -56,8 +55,7 @@ class Poller:
 
     @classmethod
     def create(cls, config: Config, storage: Storage, *, workers: int = 8) -> Poller:
-        # `workers` fetches at once in all: in worker processes, each takes its share.
-        pool = PollPool(threads=max(1, -(-workers // (os.cpu_count() or 1))))
+        pool = PollPool(fetches=workers)
         return cls(config, storage, new_session(), HostLimiter(), workers, poll_pool=pool)
 
     def due_sources(self) -> list[SourceConfig]:

@@ -220,13 +220,13 @@ class _Worker:
 
 
 class PollPool:
-    """Polls sources in `processes` workers of `threads` threads each; see the module doc."""
+    """Polls sources in `processes` workers, `fetches` at once in all; see the module doc."""
 
     def __init__(
-        self, processes: int | None = None, threads: int = 8, task: JobTask = poll_job
+        self, processes: int | None = None, fetches: int = 8, task: JobTask = poll_job
     ) -> None:
         self.processes = processes or os.cpu_count() or 1
-        self.threads = threads
+        self.threads = max(1, -(-fetches // self.processes))  # each worker's share
         self._task = task
         self._workers: list[_Worker | None] = [None] * self.processes
         self._lock = threading.Lock()

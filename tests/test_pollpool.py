@@ -98,6 +98,10 @@ def test_a_moved_source_is_assigned_by_where_it_now_answers() -> None:
     )
 
 
+def test_the_pools_fetches_are_shared_among_its_workers() -> None:
+    assert [PollPool(processes=2, fetches=n).threads for n in (1, 8, 9)] == [1, 4, 5]
+
+
 # --- a worker that dies ---
 
 
@@ -114,7 +118,7 @@ POLITE = config_of('per_host_delay = "1s"', {})
 
 
 def test_a_dead_worker_fails_its_source_and_the_next_sources_are_polled() -> None:
-    pool = PollPool(processes=1, threads=2, task=crash_on_crasher)
+    pool = PollPool(processes=1, fetches=2, task=crash_on_crasher)
     try:
         before = submit(pool, POLITE, "before")
         assert before.ok and before.keys is not None
@@ -129,7 +133,7 @@ def test_a_dead_worker_fails_its_source_and_the_next_sources_are_polled() -> Non
 
 
 def test_sources_polled_beside_a_crashing_one_are_polled_again_not_blamed() -> None:
-    pool = PollPool(processes=2, threads=4, task=slow_or_crash)
+    pool = PollPool(processes=2, fetches=8, task=slow_or_crash)
     names = ["crasher", "good-1", "good-2", "good-3"]
     try:
         futures = {n: pool.submit(source_named(n), SourceState(n), POLITE, NOW) for n in names}
