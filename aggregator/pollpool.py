@@ -27,7 +27,6 @@ from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import partial
 from multiprocessing import get_context
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -121,30 +120,57 @@ def assign(
     return zlib.crc32(host_of(url).encode()) % workers, source
 
 
+class _Inbox:
+    """The worker's end of the job pipe, read by each of its threads in turn: a thread takes
+    its next job itself (no hand-over queue), with the config the job is polled under."""
+
+    def __init__(self, jobs: Connection) -> None:
+        self._jobs, self._lock = jobs, threading.Lock()
+        self._config: Config | None = None
+        self._closed = False
+
+    def next_job(self) -> tuple[PollJob, Config] | None:
+        """The next job; None once the pool sent None (or the parent is gone)."""
+        with self._lock:
+            while not self._closed:
+                try:
+                    message = self._jobs.recv()
+                except (EOFError, OSError):
+                    message = None
+                if message is None:
+                    self._closed = True
+                elif isinstance(message, Config):
+                    self._config = message
+                elif self._config is None:
+                    raise AggregatorError("a polling job came before its config")
+                else:
+                    return message, self._config
+            return None
+
+
 def worker_main(jobs: Connection, results: Connection, threads: int, task: JobTask) -> None:
-    """A worker process: jobs come in until None, each after the config it is polled under
-    (sent when it changes); each result goes back as it is ready."""
+    """A worker process: `threads` threads take jobs until None, each sending its result back
+    as soon as it is ready. A job comes after the config it is polled under (sent on change)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it closes the pool
-    kit, sending = WorkerKit(), threading.Lock()
+    kit, inbox, sending = WorkerKit(), _Inbox(jobs), threading.Lock()
 
-    def send(job: PollJob, future: Future[SourceFetch]) -> None:
-        try:
-            fetched = future.result()
-        except Exception as exc:  # poll_one catches everything; a test task may not
-            fetched = SourceFetch(job.source.id, error=f"unexpected {type(exc).__name__}: {exc}")
-        with sending:
-            results.send((job.number, fetched))
+    def work() -> None:
+        while (taken := inbox.next_job()) is not None:
+            job, config = taken
+            try:
+                fetched = task(job, config, kit)
+            except Exception as exc:  # poll_one catches everything; a test task may not
+                fetched = SourceFetch(
+                    job.source.id, error=f"unexpected {type(exc).__name__}: {exc}"
+                )
+            with sending:
+                results.send((job.number, fetched))
 
-    config: Config | None = None
-    with ThreadPoolExecutor(threads) as pool:
-        while (message := jobs.recv()) is not None:
-            if isinstance(message, Config):
-                config = message
-            elif config is None:
-                raise AggregatorError("a polling job came before its config")
-            else:
-                job = pool.submit(task, message, config, kit)
-                job.add_done_callback(partial(send, message))
+    workers = [threading.Thread(target=work, name=f"poll-{n}") for n in range(threads)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join()
 
 
 def run_alone(task: JobTask, job: PollJob, config: Config) -> SourceFetch:
