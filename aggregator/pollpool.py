@@ -242,7 +242,8 @@ class _Worker:
         for job, config, future in left:
             future.set_result(poll_alone(self._task, job, config))
         self._results.close()
-        self._jobs.close()
+        with self._sending:  # a Connection is not thread-safe: never close it mid-send
+            self._jobs.close()
 
 
 class PollPool:
