@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -143,6 +144,19 @@ def test_sources_polled_beside_a_crashing_one_are_polled_again_not_blamed() -> N
             assert results[name].ok, results[name].error
     finally:
         pool.close()
+
+
+def test_closing_the_pool_ends_every_worker_thread_and_process() -> None:
+    pool = PollPool(processes=2, fetches=8, task=crash_on_crasher)  # 4 threads a worker
+    fetched = [submit(pool, POLITE, f"source-{n}") for n in range(4)]
+    pids = {int(f.keys[0][1]) for f in fetched if f.keys}
+    closing = threading.Thread(target=pool.close)
+    closing.start()
+    closing.join(timeout=30)
+    assert not closing.is_alive()  # every thread of every worker saw the end of its jobs
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
 
 
 def test_a_closed_pool_starts_no_workers() -> None:
