@@ -79,7 +79,9 @@ class Poller:
         """
         known = {state.source_id: state for state in self.storage.source_states()}
         states = {source.id: known.get(source.id, SourceState(source.id)) for source in sources}
-        pooled = len(sources) >= MIN_SOURCES  # else the calling process's threads poll them
+        # Once the workers run, every poll goes to them: a host's last request time and robots.txt
+        # rules live there. Before, a small poll is not worth starting them for.
+        pooled = len(sources) >= MIN_SOURCES or self.poll_pool.started
         outcomes: list[PollOutcome] = []
         waiting = iter(sources)
         running: dict[Future[SourceFetch], SourceConfig] = {}

@@ -287,6 +287,13 @@ class PollPool:
                 worker = self._workers[index] = _Worker(self.threads, self._task)
             return worker
 
+    @property
+    def started(self) -> bool:
+        """Some worker is running (and holds its hosts' politeness state: last request times,
+        robots.txt rules), and the pool is open."""
+        with self._lock:
+            return not self._closed and any(w is not None and w.alive for w in self._workers)
+
     def close(self) -> None:
         with self._lock:
             self._closed = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 import sys
@@ -174,6 +175,7 @@ class CountingServer:
 
     def __init__(self) -> None:
         self.lock, self.now, self.most = threading.Lock(), 0, 0
+        self.starts: list[float] = []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -184,6 +186,7 @@ class CountingServer:
                 with server.lock:
                     server.now += 1
                     server.most = max(server.most, server.now)
+                    server.starts.append(time.monotonic())
                 time.sleep(0.05)
                 body = rss(self.path.strip("/"), 2)
                 # Counted off before the reply: once it is sent, the client may free its slot
@@ -243,3 +246,25 @@ def test_a_worker_process_loads_no_more_than_polling_needs() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_a_small_poll_after_a_big_one_keeps_the_hosts_delay(
+    counting: CountingServer, tmp_path: Path
+) -> None:
+    """Once the workers run, a poll too small to start them still goes to them: the host's last
+    request time is there, and the delay holds from one poll into the next."""
+    urls = {f"s{n:02d}": f"{counting.base}/s{n:02d}.xml" for n in range(MIN_SOURCES)}
+    settings = 'allow_private_networks = true\nrobots = false\nper_host_delay = "0.25s"'
+    config = config_of(settings, urls)
+    with Storage.open(f"sqlite:///{tmp_path / 'db.sqlite'}") as storage:
+        poller = Poller.create(config, storage)
+        try:
+            first = poller.poll(list(config.sources))
+            second = poller.poll(list(config.sources[:2]))
+        finally:
+            poller.close()
+    assert all(o.ok for o in first + second)
+    starts = sorted(counting.starts)
+    assert len(starts) == MIN_SOURCES + 2
+    gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
+    assert min(gaps) >= 0.2  # 0.25 s apart as sent; the server may see them a little askew
