@@ -77,6 +77,11 @@ def polite_delay(url: str, source: SourceConfig, default: float) -> float:
     return delay
 
 
+def host_concurrency(source: SourceConfig, settings: Settings) -> int:
+    """Requests at once to the source's host: its own setting, else the `[settings]` one."""
+    return source.per_host_concurrency or settings.per_host_concurrency
+
+
 def robots_apply(source: SourceConfig, settings: Settings) -> bool:
     return source.robots if source.robots is not None else settings.robots
 
@@ -119,7 +124,7 @@ def fetch_politely(
     """One fetch within the host's concurrency and delay, after robots.txt allows it."""
     url = source_url(source, state)
     policy = FetchPolicy.from_config(settings, source)
-    concurrency = source.per_host_concurrency or settings.per_host_concurrency
+    concurrency = host_concurrency(source, settings)
     delay = polite_delay(url, source, settings.per_host_delay)
     if robots is not None and robots_apply(source, settings):
         rules = robots.check(session, url, policy, lambda u: limiter.slot(u, concurrency, delay))

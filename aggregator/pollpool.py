@@ -40,7 +40,14 @@ from aggregator.errors import AggregatorError
 from aggregator.fetch import new_session
 from aggregator.itemize import Keys, to_items
 from aggregator.models import FetchResult, Item, SourceState
-from aggregator.pipeline import SourceFetch, polite_delay, poll_one, robots_apply, source_url
+from aggregator.pipeline import (
+    SourceFetch,
+    host_concurrency,
+    polite_delay,
+    poll_one,
+    robots_apply,
+    source_url,
+)
 from aggregator.politeness import HostLimiter, host_of
 from aggregator.robots import RobotsCache
 
@@ -110,8 +117,7 @@ def assign(
 ) -> tuple[int, SourceConfig]:
     """Which worker polls the source, and the source as that worker sees it."""
     url = source_url(source, state)
-    concurrency = source.per_host_concurrency or settings.per_host_concurrency
-    share = concurrency // workers
+    share = host_concurrency(source, settings) // workers
     lifted = polite_delay(url, source, settings.per_host_delay) <= 0 and not robots_apply(
         source, settings
     )
