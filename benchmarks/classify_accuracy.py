@@ -1,4 +1,4 @@
-"""Accuracy of aggregator.classify over the labelled set, per split.
+"""Accuracy of aggregator.normalise.classify over the labelled set, per split.
 
 Usage: .venv/bin/python benchmarks/classify_accuracy.py [--errors tune|holdout|all]
 
@@ -22,7 +22,6 @@ from typing import cast
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from aggregator.classify import classify  # noqa: E402
 from aggregator.models import (  # noqa: E402
     CATEGORIES,
     REVIEW_TYPES,
@@ -30,6 +29,7 @@ from aggregator.models import (  # noqa: E402
     Classification,
     ReviewType,
 )
+from aggregator.normalise.classify import classify  # noqa: E402
 
 LABELLED = ROOT / "tests" / "fixtures" / "classify" / "labelled.csv"
 

@@ -26,14 +26,14 @@ from types import ModuleType
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from aggregator.canonical import canonical_url  # noqa: E402
-from aggregator.dedupe import (  # noqa: E402
+from aggregator.dedupe.decide import (  # noqa: E402
     _stored_features,
     decide,
     features,
     lookup_keys,
 )
 from aggregator.models import Item, NewItem  # noqa: E402
+from aggregator.normalise.canonical import canonical_url  # noqa: E402
 
 
 def _words(text: str) -> list[str]:

@@ -30,7 +30,7 @@ from sqlalchemy import insert
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from aggregator.dedupe import (  # noqa: E402
+from aggregator.dedupe.decide import (  # noqa: E402
     _stored_features,
     decide,
     features,

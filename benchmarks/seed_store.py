@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from aggregator.dedupe import lookup_keys
+from aggregator.dedupe.decide import lookup_keys
 from aggregator.models import CATEGORIES, Item
 from aggregator.store import Storage
 from aggregator.store.schema import ItemKeyRow, ItemRow, SightingRow

@@ -16,7 +16,7 @@ from wsgiref.util import setup_testing_defaults
 from xml.sax.saxutils import escape
 
 from aggregator.admin.auth import hash_password
-from aggregator.service import Service
+from aggregator.runtime.service import Service
 from tests.feedserver import FeedServer
 
 PASSWORD = "correct horse battery staple"

@@ -6,8 +6,8 @@ import os
 import time
 
 from aggregator.config.types import Config
-from aggregator.pipeline import SourceFetch
-from aggregator.pollpool import PollJob, WorkerKit
+from aggregator.poll.pool import PollJob, WorkerKit
+from aggregator.poll.source import SourceFetch
 
 
 def crash_on_crasher(job: PollJob, config: Config, kit: WorkerKit) -> SourceFetch:

@@ -15,7 +15,7 @@ from aggregator.admin.source_form import SourceForm
 from aggregator.config import load_config
 from aggregator.config.types import SourceConfig
 from aggregator.models import PollOutcome, SourceState
-from aggregator.service import Service
+from aggregator.runtime.service import Service
 from tests.admin_support import (
     BOARD_ITEMS,
     PASSWORD,

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from aggregator.service import Service
+from aggregator.runtime.service import Service
 from tests.admin_support import BOARD_ITEMS, PASSWORD, RSS, rss, running_service
 from tests.feedserver import FeedServer
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aggregator.canonical import canonical_url
+from aggregator.normalise.canonical import canonical_url
 
 BASE = "https://hampshiresab.org.uk/2025/03/sar-adult-z"
 

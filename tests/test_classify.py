@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aggregator.classify import classify
 from aggregator.config.types import KeywordRule
 from aggregator.errors import AggregatorError
 from aggregator.models import CATEGORIES, REVIEW_TYPES, Category, Classification
+from aggregator.normalise.classify import classify
 
 LABELLED = Path(__file__).parent / "fixtures" / "classify" / "labelled.csv"
 

@@ -19,8 +19,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aggregator import classify as C
-from aggregator import classify_signals as S
+from aggregator.normalise import classify as C
+from aggregator.normalise import signals as S
 
 # --- what every match of a pattern must contain ---------------------------------------------------
 

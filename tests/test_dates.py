@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aggregator.dates import find_date, leading_date, london_midnight, parse_date, parse_day
+from aggregator.parsers.dates import find_date, leading_date, london_midnight, parse_date, parse_day
 
 NOW = datetime(2025, 10, 1, 12, 0, tzinfo=UTC)
 BST = timedelta(hours=1)  # London is UTC+1 in summer: a summer midnight is 23:00 UTC the day before

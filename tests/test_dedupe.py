@@ -11,9 +11,9 @@ from types import ModuleType
 
 import pytest
 
-from aggregator.canonical import canonical_url
-from aggregator.dedupe import decide, lookup_keys, make_representative
+from aggregator.dedupe.decide import decide, lookup_keys, make_representative
 from aggregator.models import AddSighting, Candidate, Item, NewItem, UpdateSighting
+from aggregator.normalise.canonical import canonical_url
 
 
 def _load_memory_index() -> ModuleType:

@@ -11,7 +11,9 @@ import re
 
 import pytest
 
-from aggregator import dedupe, dedupe_features, minhash
+from aggregator.dedupe import decide as dedupe
+from aggregator.dedupe import features as dedupe_features
+from aggregator.dedupe import minhash
 from tests.test_dedupe import make_item
 
 URL = "https://www.hampshiresab.org.uk/2025/03/x/?utm_source=rss"

@@ -18,7 +18,7 @@ import pytest
 from aggregator.config import load_config
 from aggregator.config.types import Config
 from aggregator.models import PollOutcome
-from aggregator.poll import Poller
+from aggregator.poll.poller import Poller
 from aggregator.store import Storage
 from tests.faultfarm import (
     WRONG_CHARSET_TITLE,
@@ -170,7 +170,7 @@ def test_permanent_redirect_moves_later_polls_and_warns(
     source_id = f"moved-{code}"
     new_url = farm.server.url(f"/new-{code}.xml")
     warning = f"source {source_id} moved permanently to {new_url}: update sources.toml"
-    with caplog.at_level(logging.WARNING, logger="aggregator.poll"):
+    with caplog.at_level(logging.WARNING, logger="aggregator.poll.poller"):
         first = farm.poll(source_id)[source_id]
     state = farm.storage.source_state(source_id)
     assert state.status == "moved" and state.moved_to == new_url

@@ -21,7 +21,7 @@ import responses
 from aggregator import USER_AGENT
 from aggregator.config.types import Settings, SourceConfig
 from aggregator.errors import FetchError, SourceGone
-from aggregator.fetch import (
+from aggregator.fetch.client import (
     FetchPolicy,
     build_headers,
     build_request,

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 
 from aggregator.errors import StorageError
-from aggregator.ingest import IngestCounts, SourceItems, ingest, ingest_many
 from aggregator.models import AddSighting, Candidate, Decision, Item, NewItem, SourceState
 from aggregator.store import Storage
-from aggregator.store.bulk import create_items
-from aggregator.store.careful import Careful
+from aggregator.store.ingest.bulk import create_items
+from aggregator.store.ingest.careful import Careful
+from aggregator.store.ingest.run import IngestCounts, SourceItems, ingest, ingest_many
 from aggregator.store.rawsql import Raw
 from tests.conftest import BACKENDS, fresh_pg_schema
 from tests.test_store import T0, make_item

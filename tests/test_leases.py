@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from aggregator.dedupe import decide, lookup_keys
+from aggregator.dedupe.decide import decide, lookup_keys
 from aggregator.models import NewItem, SourceState
 from aggregator.store import Storage
 from tests.test_store import T0, make_item

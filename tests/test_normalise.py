@@ -10,15 +10,15 @@ import pytest
 
 from aggregator.config.types import SourceConfig
 from aggregator.models import Classification, FetchResult, Item, ParsedItem
-from aggregator.normalise import (
+from aggregator.normalise.item import (
     cut_on_word,
     normalise,
     plain_title,
     remove_wordpress_tails,
     source_keys,
 )
+from aggregator.normalise.sanitize import html_to_text, sanitize_html, strip_control_chars
 from aggregator.parsers.feed import parse
-from aggregator.sanitize import html_to_text, sanitize_html, strip_control_chars
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
 NOW = datetime(2025, 7, 20, 12, 0, tzinfo=UTC)

@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from aggregator.canonical import canonical_url
-from aggregator.normalise import _WORDPRESS_TAILS, remove_wordpress_tails
-from aggregator.sanitize import (
+from aggregator.normalise.canonical import canonical_url
+from aggregator.normalise.item import _WORDPRESS_TAILS, remove_wordpress_tails
+from aggregator.normalise.sanitize import (
     _CONTROL,
     absolute_url,
     html_to_text,

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from aggregator.cli import main
-from aggregator.logs import JsonFormatter, KeyValueFormatter, formatter_for
-from aggregator.metrics import Metrics
 from aggregator.models import PollOutcome
-from aggregator.progress import Progress
-from aggregator.service import Liveness, Service
+from aggregator.ops.logs import JsonFormatter, KeyValueFormatter, formatter_for
+from aggregator.ops.metrics import Metrics
+from aggregator.ops.progress import Progress
+from aggregator.runtime.service import Liveness, Service
 from aggregator.store import Storage
 from tests.admin_support import BOARD_ITEMS, RSS, WsgiClient, rss, running_service
 from tests.feedserver import FeedServer
@@ -140,7 +140,9 @@ def test_liveness_notices_a_stalled_scheduler() -> None:
 
 
 def _record(**extra: object) -> logging.LogRecord:
-    record = logging.LogRecord("aggregator.poll", logging.INFO, __file__, 1, "poll ok", None, None)
+    record = logging.LogRecord(
+        "aggregator.poll.poller", logging.INFO, __file__, 1, "poll ok", None, None
+    )
     record.__dict__.update(extra)
     return record
 
@@ -151,7 +153,8 @@ def test_key_value_lines_carry_extra_fields_and_stay_on_one_line() -> None:
     )
     assert "\n" not in line
     assert (
-        ' level=info logger=aggregator.poll msg="poll ok" source=lscp elapsed=0.1235 new=3 ' in line
+        ' level=info logger=aggregator.poll.poller msg="poll ok" source=lscp elapsed=0.1235 new=3 '
+        in line
     )
     assert line.endswith('error="bad\\nthing here"')
     assert re.match(r"ts=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z ", line)

@@ -13,9 +13,9 @@ import pytest
 
 from aggregator.config.types import SourceConfig
 from aggregator.errors import ParseError
-from aggregator.fetch import split_content_type
+from aggregator.fetch.client import split_content_type
 from aggregator.models import FetchResult, ParsedItem
-from aggregator.normalise import source_keys
+from aggregator.normalise.item import source_keys
 from aggregator.parsers import parser_for
 from aggregator.parsers.feed import parse
 

@@ -11,10 +11,10 @@ import pytest
 
 from aggregator.config.types import SourceConfig
 from aggregator.errors import ParseError
-from aggregator.govuk_query import DEFAULT_FIELDS, GOVUK_MIN_INTERVAL, build_search_url
 from aggregator.models import FetchResult, ParsedItem
 from aggregator.parsers import parser_for
 from aggregator.parsers.govuk import parse
+from aggregator.parsers.govuk_query import DEFAULT_FIELDS, GOVUK_MIN_INTERVAL, build_search_url
 
 FIXTURES = Path(__file__).parent / "fixtures" / "govuk"
 RESPONSE = FIXTURES / "safeguarding_reviews_search.json"

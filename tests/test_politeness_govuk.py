@@ -10,12 +10,12 @@ import pytest
 import responses
 
 from aggregator.config.types import Config, Settings, SourceConfig
-from aggregator.fetch import new_session
-from aggregator.govuk_query import GOVUK_MIN_INTERVAL
+from aggregator.fetch.client import new_session
+from aggregator.fetch.politeness import HostLimiter
+from aggregator.fetch.robots import RobotsCache
 from aggregator.models import SourceState
-from aggregator.pipeline import polite_delay, poll_one
-from aggregator.politeness import HostLimiter
-from aggregator.robots import RobotsCache
+from aggregator.parsers.govuk_query import GOVUK_MIN_INTERVAL
+from aggregator.poll.source import polite_delay, poll_one
 
 GOVUK = SourceConfig("g", "G", "govuk-search", "https://www.gov.uk/api/search.json")
 BOARD = SourceConfig("b", "B", "feed", "https://board.example.org/feed")

@@ -20,9 +20,9 @@ from aggregator.config import parse_config
 from aggregator.config.types import Config, SourceConfig
 from aggregator.errors import AggregatorError
 from aggregator.models import SourceState
-from aggregator.pipeline import SourceFetch
-from aggregator.poll import Poller
-from aggregator.pollpool import DIED, MIN_SOURCES, PollPool, assign
+from aggregator.poll.poller import Poller
+from aggregator.poll.pool import DIED, MIN_SOURCES, PollPool, assign
+from aggregator.poll.source import SourceFetch
 from aggregator.store import Storage
 from tests.faultfarm import rss
 from tests.pollpool_support import crash_on_crasher, slow_or_crash
@@ -241,7 +241,7 @@ def test_a_worker_process_loads_no_more_than_polling_needs() -> None:
     """Spawned workers re-import the entry script (aggregator.cli): each module it pulls in is
     paid for once per core. tomlkit (editing sources.toml) and the store have no use there."""
     code = (
-        "import sys, aggregator.cli, aggregator.pollpool; "
+        "import sys, aggregator.cli, aggregator.poll.pool; "
         "print(sorted(m for m in ('tomlkit', 'sqlalchemy', 'alembic') if m in sys.modules))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

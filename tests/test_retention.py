@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from aggregator.config.types import Config, Settings, SourceConfig
 from aggregator.models import AddSighting, NewItem
-from aggregator.retention import limits
+from aggregator.poll.retention import limits
 from aggregator.store import Storage
 from aggregator.store.retention import Held, select_prunable
 from tests.test_store import T0, keys_of, make_item

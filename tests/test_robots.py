@@ -11,8 +11,8 @@ import pytest
 
 from aggregator.config import load_config
 from aggregator.errors import FetchError
-from aggregator.fetch import FetchPolicy, new_session
-from aggregator.robots import (
+from aggregator.fetch.client import FetchPolicy, new_session
+from aggregator.fetch.robots import (
     RETRY_TTL,
     ROBOTS_TTL,
     RobotsCache,
@@ -141,7 +141,7 @@ robots = false
 def test_poll_honours_robots_unless_switched_off(
     tmp_path: Path, server: FeedServer, robots_line: str
 ) -> None:
-    from aggregator.poll import Poller
+    from aggregator.poll.poller import Poller
 
     server.set("/feeds/secret.xml", rss("secret", 2))
     server.set("/feeds/secret.xml?copy", rss("secret", 2))

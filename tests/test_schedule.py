@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from aggregator.models import SourceState
-from aggregator.schedule import (
+from aggregator.poll.schedule import (
     BACKOFF_CAP,
     JITTER,
     MAX_CACHE_HINT,

@@ -9,7 +9,7 @@ import pytest
 import responses
 
 from aggregator.config import load_config
-from aggregator.poll import Poller
+from aggregator.poll.poller import Poller
 from aggregator.store import Storage
 from tests.faultfarm import FaultServer, Reply, rss
 

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs
 import responses
 
 from aggregator.config import parse_config
-from aggregator.service import publish
+from aggregator.runtime.service import publish
 from aggregator.store import Storage
 
 HUB = "https://hub.example.org/"

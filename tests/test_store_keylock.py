@@ -7,8 +7,8 @@ import uuid
 import psycopg
 
 from aggregator.store import Storage
-from aggregator.store.keylock import advisory_key
-from aggregator.store.transaction import Transaction
+from aggregator.store.ingest.keylock import advisory_key
+from aggregator.store.ingest.transaction import Transaction
 from tests.conftest import libpq_url
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from aggregator.cli import main
+from aggregator.runtime.worker import Worker
 from aggregator.store import Storage
-from aggregator.worker import Worker
 from tests.feedserver import FeedServer
 from tests.test_integration_poll import FIXTURES, RSS
 

@@ -9,14 +9,14 @@ from pathlib import Path
 
 from aggregator.config.types import Config, SourceConfig
 from aggregator.models import PollOutcome
-from aggregator.pipeline import SourceFetch
+from aggregator.poll.source import SourceFetch
 from aggregator.store import Storage
 
 
 def preview_source(config: Config, source: SourceConfig) -> SourceFetch:
     """Fetch, parse and normalise one source as if never polled, storing nothing."""
-    from aggregator.pipeline import preview
-    from aggregator.poll import utcnow
+    from aggregator.poll.poller import utcnow
+    from aggregator.poll.source import preview
 
     return preview(config, source, now=utcnow())
 

@@ -30,13 +30,13 @@ def standalone_admin(
         return watcher.current
 
     def republish() -> None:
-        from aggregator.poll import utcnow
-        from aggregator.service import publish
+        from aggregator.poll.poller import utcnow
+        from aggregator.runtime.service import publish
 
         publish(storage, config(), feeds_dir, utcnow())
 
     def poll_now(source_id: str) -> PollOutcome:
-        from aggregator.poll import Poller
+        from aggregator.poll.poller import Poller
 
         current = config()
         source = current.source(source_id)

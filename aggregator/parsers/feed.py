@@ -24,7 +24,7 @@ import feedparser.urls
 from aggregator.config.types import SourceConfig
 from aggregator.errors import ParseError
 from aggregator.models import FetchResult, ParsedItem, ParseResult
-from aggregator.sanitize import html_to_text
+from aggregator.normalise.sanitize import html_to_text
 
 _HTML_START = re.compile(
     rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html[\s>]|head[\s>]|body[\s>])", re.I | re.S

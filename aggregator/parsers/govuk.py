@@ -13,10 +13,10 @@ from typing import Any
 from urllib.parse import urljoin
 
 from aggregator.config.types import SourceConfig
-from aggregator.dates import parse_date
 from aggregator.errors import ParseError
-from aggregator.govuk_query import GOVUK_BASE, GOVUK_MIN_INTERVAL
 from aggregator.models import FetchResult, ParsedItem, ParseResult
+from aggregator.parsers.dates import parse_date
+from aggregator.parsers.govuk_query import GOVUK_BASE, GOVUK_MIN_INTERVAL
 
 __all__ = ["GOVUK_MIN_INTERVAL", "parse"]
 

@@ -29,9 +29,9 @@ from lxml import etree
 from lxml.cssselect import CSSSelector
 
 from aggregator.config.types import Selectors, SourceConfig
-from aggregator.dates import find_date, leading_date, parse_date, parse_day
 from aggregator.errors import ParseError
 from aggregator.models import FetchResult, ParsedItem, ParseResult
+from aggregator.parsers.dates import find_date, leading_date, parse_date, parse_day
 
 _BLOCK_TAGS = (
     "br", "p", "div", "li", "dt", "dd", "td", "th", "tr", "h1", "h2", "h3", "h4", "h5", "h6",

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from aggregator.errors import NotFound, StorageError
 from aggregator.models import CATEGORIES, REVIEW_TYPES
-from aggregator.store.apply import add_keys, copy_representative, new_public_id
+from aggregator.store.ingest.apply import add_keys, copy_representative, new_public_id
 from aggregator.store.queries import get_row, sighting_rows
 from aggregator.store.schema import AuditRow, ItemKeyRow, ItemRow, SightingRow
 

@@ -15,8 +15,8 @@ from datetime import datetime
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from aggregator.store.apply import dialect_insert
 from aggregator.store.engine import run_read, run_write
+from aggregator.store.ingest.apply import dialect_insert
 from aggregator.store.schema import PublishedDocumentRow
 
 

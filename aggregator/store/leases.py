@@ -17,8 +17,8 @@ from sqlalchemy import ColumnElement, Engine, and_, or_, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from aggregator.store.apply import dialect_insert
 from aggregator.store.engine import run_write, storage_errors
+from aggregator.store.ingest.apply import dialect_insert
 from aggregator.store.queries import chunks
 from aggregator.store.schema import SourceRow
 

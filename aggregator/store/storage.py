@@ -12,8 +12,6 @@ from sqlalchemy.orm import Session
 from aggregator.errors import NotFound
 from aggregator.models import Candidate, Decision, SourceState, StoredItem
 from aggregator.store import curation
-from aggregator.store.apply import dialect_insert
-from aggregator.store.batch import CandidateIndex
 from aggregator.store.documents import DocumentStore
 from aggregator.store.engine import (
     DEFAULT_URL,
@@ -23,12 +21,14 @@ from aggregator.store.engine import (
     storage_errors,
 )
 from aggregator.store.engine import migrate as upgrade
-from aggregator.store.keylock import Redecide
+from aggregator.store.ingest.apply import dialect_insert
+from aggregator.store.ingest.batch import CandidateIndex
+from aggregator.store.ingest.keylock import Redecide
+from aggregator.store.ingest.transaction import STATE_FIELDS, Transaction
 from aggregator.store.leases import LeaseStore
 from aggregator.store.queries import ItemFilter, get_item, get_row, list_items
 from aggregator.store.retention import RetentionStore
 from aggregator.store.schema import AuditRow, ItemRow, SourceRow
-from aggregator.store.transaction import STATE_FIELDS, Transaction
 from aggregator.store.users import UserStore
 
 T = TypeVar("T")

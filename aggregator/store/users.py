@@ -10,8 +10,8 @@ from sqlalchemy import Engine, delete, select, text, update
 from sqlalchemy.orm import Session
 
 from aggregator.errors import NotFound, StorageError
-from aggregator.store.apply import dialect_insert
 from aggregator.store.engine import run_read, run_write
+from aggregator.store.ingest.apply import dialect_insert
 from aggregator.store.schema import AppSecretRow, UserRow
 
 

@@ -4,7 +4,7 @@ A first poll of a source creates every item; doing that one ORM flush at a time 
 round trips per item. Here a NewItem whose sighting is not stored, whose keys no stored item
 holds and that shares no key with another decision of the batch is created in bulk (ids taken
 first, then items, sightings and keys: one executemany each). Every other decision goes the
-careful way (aggregator.store.apply), so the outcome is the same, only cheaper.
+careful way (aggregator.store.ingest.apply), so the outcome is the same, only cheaper.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from itertools import chain, repeat
 from operator import attrgetter
 
 from aggregator.models import Decision, NewItem
-from aggregator.store.batch import key_holders
-from aggregator.store.careful import REPRESENTATIVE_FIELDS, VALUE_FIELDS
+from aggregator.store.ingest.batch import key_holders
+from aggregator.store.ingest.careful import REPRESENTATIVE_FIELDS, VALUE_FIELDS
 from aggregator.store.rawsql import Raw, table_of
 from aggregator.store.schema import ItemKeyRow, ItemRow, SightingRow
 

@@ -14,9 +14,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from aggregator.models import Candidate, Decision, SourceState
-from aggregator.store.apply import apply_decisions
-from aggregator.store.batch import CandidateIndex, candidate_index, find_candidates
-from aggregator.store.keylock import Redecide, lock_keys
+from aggregator.store.ingest.apply import apply_decisions
+from aggregator.store.ingest.batch import CandidateIndex, candidate_index, find_candidates
+from aggregator.store.ingest.keylock import Redecide, lock_keys
 from aggregator.store.rawsql import Raw, table_of
 from aggregator.store.schema import SourceRow
 

@@ -7,8 +7,8 @@ import getpass
 from collections.abc import Callable
 from pathlib import Path
 
-from aggregator.cli import EXIT_CONFIG, EXIT_OK, load_or_report, open_storage
-from aggregator.cli_admin import fail
+from aggregator.cli.admin import fail
+from aggregator.cli.main import EXIT_CONFIG, EXIT_OK, load_or_report, open_storage
 from aggregator.errors import NotFound
 from aggregator.models import StoredItem
 from aggregator.store import Storage
@@ -56,8 +56,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def _curate(args: argparse.Namespace, change: Callable[[Storage], None]) -> int:
     """Apply one curation change, then republish so outputs reflect it."""
-    from aggregator.poll import utcnow
-    from aggregator.service import publish
+    from aggregator.poll.poller import utcnow
+    from aggregator.runtime.service import publish
 
     config = load_or_report(args)
     if config is None:

@@ -43,7 +43,10 @@ from collections.abc import Sequence
 from functools import lru_cache
 from urllib.parse import SplitResult, unquote, urlsplit
 
-from aggregator.classify_signals import (
+from aggregator.config.types import KeywordRule
+from aggregator.errors import AggregatorError
+from aggregator.models import Category, Classification, ReviewType
+from aggregator.normalise.signals import (
     ADMIN,
     DASH_CHARS,
     FILE_EXTENSION,
@@ -59,9 +62,6 @@ from aggregator.classify_signals import (
     fold,
     may_match,
 )
-from aggregator.config.types import KeywordRule
-from aggregator.errors import AggregatorError
-from aggregator.models import Category, Classification, ReviewType
 
 __all__ = ["classify"]
 

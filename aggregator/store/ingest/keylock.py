@@ -18,7 +18,7 @@ from typing import Protocol
 from sqlalchemy.orm import Session
 
 from aggregator.models import Candidate, Decision, Item, NewItem
-from aggregator.store.batch import find_candidates, key_holders
+from aggregator.store.ingest.batch import find_candidates, key_holders
 from aggregator.store.rawsql import Raw
 
 

@@ -24,7 +24,7 @@ from aggregator.config import ConfigWatcher
 from aggregator.config.types import Config, SourceConfig
 from aggregator.errors import ConfigErrors
 from aggregator.models import PollOutcome
-from aggregator.poll import Poller, utcnow
+from aggregator.poll.poller import Poller, utcnow
 from aggregator.store import Storage
 
 log = logging.getLogger(__name__)
@@ -105,7 +105,7 @@ class Worker:
         """Publish when a change is pending and no other node is publishing; True if done."""
         if not self.publish_pending:
             return False
-        from aggregator.service import publish
+        from aggregator.runtime.service import publish
 
         with self.storage.publish_lock() as held:
             if not held:

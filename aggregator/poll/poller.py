@@ -1,4 +1,4 @@
-"""Polling many sources: network and parsing in threads or worker processes (aggregator.pollpool),
+"""Polling many sources: network and parsing in threads or worker processes (aggregator.poll.pool),
 storage in the calling thread."""
 
 from __future__ import annotations
@@ -12,17 +12,17 @@ from datetime import UTC, datetime
 
 import requests
 
-from aggregator import schedule
 from aggregator.config.types import Config, SourceConfig
-from aggregator.fetch import new_session
-from aggregator.ingest import IngestCounts, SourceItems, ingest_many
+from aggregator.fetch.client import new_session
+from aggregator.fetch.politeness import HostLimiter
+from aggregator.fetch.robots import RobotsCache
 from aggregator.models import PollOutcome, SourceState
-from aggregator.pipeline import SourceFetch, poll_one
-from aggregator.politeness import HostLimiter
-from aggregator.pollpool import MIN_SOURCES, PollPool
-from aggregator.retention import prune_source
-from aggregator.robots import RobotsCache
+from aggregator.poll import schedule
+from aggregator.poll.pool import MIN_SOURCES, PollPool
+from aggregator.poll.retention import prune_source
+from aggregator.poll.source import SourceFetch, poll_one
 from aggregator.store import Storage
+from aggregator.store.ingest.run import IngestCounts, SourceItems, ingest_many
 
 log = logging.getLogger(__name__)
 STATE_BATCH = 50  # sources' states saved per transaction

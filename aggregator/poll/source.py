@@ -15,12 +15,12 @@ import requests
 
 from aggregator.config.types import Config, Settings, SourceConfig
 from aggregator.errors import AggregatorError, FetchError, SourceGone
-from aggregator.fetch import FetchPolicy, fetch
-from aggregator.govuk_query import GOVUK_HOST, GOVUK_MIN_INTERVAL
-from aggregator.itemize import Keys, to_items
+from aggregator.fetch.client import FetchPolicy, fetch
+from aggregator.fetch.politeness import HostLimiter, host_of
+from aggregator.fetch.robots import RobotsCache
 from aggregator.models import FetchResult, Item, SourceState
-from aggregator.politeness import HostLimiter, host_of
-from aggregator.robots import RobotsCache
+from aggregator.parsers.govuk_query import GOVUK_HOST, GOVUK_MIN_INTERVAL
+from aggregator.poll.itemize import Keys, to_items
 
 MAX_CRAWL_DELAY = 30.0  # a robots.txt Crawl-delay is honoured up to this many seconds
 
@@ -48,7 +48,7 @@ class SourceFetch:
 def source_url(source: SourceConfig, state: SourceState) -> str:
     """Where to poll: the configured URL, or where it permanently moved to."""
     if source.type == "govuk-search":
-        from aggregator.govuk_query import build_search_url
+        from aggregator.parsers.govuk_query import build_search_url
 
         return build_search_url(source)
     if state.moved_to and state.url == source.url:
@@ -56,7 +56,7 @@ def source_url(source: SourceConfig, state: SourceState) -> str:
     return source.url
 
 
-# Items and, when the maker computed them (aggregator.pollpool), their dedupe lookup keys.
+# Items and, when the maker computed them (aggregator.poll.pool), their dedupe lookup keys.
 ItemMaker = Callable[
     [FetchResult, SourceConfig, Config, datetime], tuple[list[Item], list[Keys] | None]
 ]
@@ -97,7 +97,7 @@ def poll_one(
     robots: RobotsCache | None = None,
     parse: ItemMaker = items_here,
 ) -> SourceFetch:
-    """Fetch and parse one source, here or in a polling worker (aggregator.pollpool)."""
+    """Fetch and parse one source, here or in a polling worker (aggregator.poll.pool)."""
     started = time.monotonic()
     try:
         result = fetch_politely(source, state, config.settings, session, limiter, robots)
@@ -156,7 +156,7 @@ def from_result(
 
 def preview(config: Config, source: SourceConfig, *, now: datetime) -> SourceFetch:
     """Fetch, parse and normalise one source as if never polled; nothing is stored."""
-    from aggregator.fetch import new_session
+    from aggregator.fetch.client import new_session
 
     state = SourceState(source.id)
     return poll_one(source, state, config, session=new_session(), limiter=HostLimiter(), now=now)

@@ -9,10 +9,15 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from aggregator.canonical import canonical_url
 from aggregator.config.types import SourceConfig
 from aggregator.models import Classification, Item, ParsedItem
-from aggregator.sanitize import absolute_url, html_to_text, sanitize_html, strip_control_chars
+from aggregator.normalise.canonical import canonical_url
+from aggregator.normalise.sanitize import (
+    absolute_url,
+    html_to_text,
+    sanitize_html,
+    strip_control_chars,
+)
 
 Classifier = Callable[[str, str, str | None, tuple[str, ...]], Classification]
 

@@ -19,9 +19,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from aggregator.config import ConfigWatcher
 from aggregator.config.types import Config, SourceConfig
 from aggregator.errors import AggregatorError, ConfigErrors
-from aggregator.metrics import Metrics
 from aggregator.models import PollOutcome
-from aggregator.poll import Poller, utcnow
+from aggregator.ops.metrics import Metrics
+from aggregator.poll.poller import Poller, utcnow
 from aggregator.publish import render_outputs, write_outputs
 from aggregator.store import Storage
 from aggregator.web.server import WebServer
@@ -39,7 +39,7 @@ def publish(storage: Storage, config: Config, feeds_dir: Path, now: datetime) ->
     storage.save_documents(document_bodies(outputs), now=now)
     hub = config.settings.websub_hub
     if hub and changed:
-        from aggregator.fetch import new_session
+        from aggregator.fetch.client import new_session
         from aggregator.publish import ping_websub
 
         site = config.settings.site_url.rstrip("/")

@@ -1,8 +1,8 @@
 """Structured logs, one line per event: `key=value` or JSON, fields passed with `extra=`.
 
 log.info("poll ok", extra={"source": "lscp", "elapsed": 0.42, "new": 3})
-kv:   ts=2026-01-05T10:00:00.123Z level=info logger=aggregator.poll msg="poll ok" source=lscp ...
-json: {"ts": "...", "level": "info", "logger": "aggregator.poll", "msg": "poll ok", ...}
+kv:   ts=2026-01-05T10:00:00.123Z level=info logger=aggregator.poll.poller msg="poll ok" ...
+json: {"ts": "...", "level": "info", "logger": "aggregator.poll.poller", "msg": "poll ok", ...}
 """
 
 from __future__ import annotations

@@ -7,14 +7,14 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from aggregator.canonical import canonical_url
-from aggregator.cli import EXIT_CONFIG, EXIT_OK, load_or_report
-from aggregator.cli_admin import fail
+from aggregator.cli.admin import fail
+from aggregator.cli.main import EXIT_CONFIG, EXIT_OK, load_or_report
 from aggregator.config.edit import append_source
 from aggregator.config.types import Config
 from aggregator.errors import AggregatorError, ConfigErrors
-from aggregator.fetch import FetchPolicy, fetch, new_session
+from aggregator.fetch.client import FetchPolicy, fetch, new_session
 from aggregator.models import SourceState
+from aggregator.normalise.canonical import canonical_url
 
 
 def slug_for(url: str, taken: set[str]) -> str:
@@ -72,8 +72,8 @@ def _append(path: str, fields: dict[str, object]) -> int:
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
-    from aggregator.pipeline import preview
-    from aggregator.poll import utcnow
+    from aggregator.poll.poller import utcnow
+    from aggregator.poll.source import preview
 
     config = load_or_report(args)
     if config is None:
@@ -94,7 +94,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 
 def cmd_import_opml(args: argparse.Namespace) -> int:
-    from aggregator.progress import Progress
+    from aggregator.ops.progress import Progress
     from aggregator.publish.opml import parse_opml
 
     config = load_or_report(args)

@@ -74,10 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(handler=cmd_serve)
 
-    from aggregator import cli_admin
+    from aggregator.cli import admin as cli_admin
 
     cli_admin.register(commands)
-    from aggregator import cli_users
+    from aggregator.cli import users as cli_users
 
     cli_users.register(commands)
     return parser
@@ -111,9 +111,9 @@ def open_storage(args: argparse.Namespace) -> Storage:
 
 
 def cmd_poll(args: argparse.Namespace) -> int:
-    from aggregator.poll import Poller, select_sources, utcnow
-    from aggregator.progress import Progress
-    from aggregator.service import publish
+    from aggregator.ops.progress import Progress
+    from aggregator.poll.poller import Poller, select_sources, utcnow
+    from aggregator.runtime.service import publish
 
     config = load_or_report(args)
     if config is None:
@@ -155,8 +155,8 @@ def report_outcomes(outcomes: Sequence[PollOutcome]) -> None:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from aggregator.poll import utcnow
-    from aggregator.service import publish
+    from aggregator.poll.poller import utcnow
+    from aggregator.runtime.service import publish
 
     config = load_or_report(args)
     if config is None:
@@ -171,7 +171,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from aggregator.service import Service
+    from aggregator.runtime.service import Service
 
     if load_or_report(args) is None:
         return EXIT_CONFIG
@@ -248,7 +248,7 @@ def cmd_sources_check(args: argparse.Namespace) -> int:
 
 def configure_logging(command: str, *, verbose: bool, log_format: str = "kv") -> None:
     """INFO for the service; one-shot commands report their own outcome, so only errors."""
-    from aggregator import logs
+    from aggregator.ops import logs
 
     quiet = command in ("poll", "publish", "sources", "items", "users")
     level = logging.DEBUG if verbose else (logging.ERROR if quiet else logging.INFO)
@@ -268,7 +268,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_PROBLEMS
     except KeyboardInterrupt:
         return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 
-from aggregator.classify import classify
 from aggregator.config.types import Config, SourceConfig
 from aggregator.models import Classification, FetchResult, Item
-from aggregator.normalise import normalise, source_keys
+from aggregator.normalise.classify import classify
+from aggregator.normalise.item import normalise, source_keys
 from aggregator.parsers import parser_for
 
 Keys = tuple[str, ...]  # dedupe lookup keys of one item

@@ -1,7 +1,7 @@
 """Dedupe: which stored item, if any, an incoming Item announces. Pure: no HTTP, no database.
 
 This module holds the keys and the judging; what a title and summary are made of (`Features`)
-is computed in `aggregator.dedupe_features`.
+is computed in `aggregator.dedupe.features`.
 
 Lookup keys (`lookup_keys`) are what the store indexes; `Storage.candidates(keys)` returns the
 stored items sharing any key, and `decide` judges them, in this order:
@@ -39,9 +39,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from aggregator import minhash
-from aggregator.canonical import canonical_url
-from aggregator.dedupe_features import (
+from aggregator.dedupe import minhash
+from aggregator.dedupe.features import (
     FEATURE_CACHE,
     MONTHS,
     TYPE_TOKENS,
@@ -50,8 +49,9 @@ from aggregator.dedupe_features import (
     _plain,
     _url_places,
 )
-from aggregator.dedupe_features import features as features  # re-exported: dedupe.features
+from aggregator.dedupe.features import features as features  # re-exported: dedupe.features
 from aggregator.models import AddSighting, Candidate, Decision, Item, NewItem, UpdateSighting
+from aggregator.normalise.canonical import canonical_url
 
 MAX_DAYS = 30
 AMBIGUITY_MARGIN = 0.5  # two near-duplicates scoring closer than this: merge into neither

@@ -24,15 +24,14 @@ from requests.utils import check_header_validity, resolve_proxies
 from aggregator import USER_AGENT
 from aggregator.config.types import Settings, SourceConfig
 from aggregator.errors import FetchError, SourceGone
-from aggregator.httpmeta import (
+from aggregator.fetch.httpmeta import (
     describe_network_error,
     max_age,
     retry_after,
     short_error,
     split_content_type,
 )
-from aggregator.models import FetchResult, SourceState
-from aggregator.netguard import (
+from aggregator.fetch.netguard import (
     RefusedAddress,
     Watchdog,
     check_literal_host,
@@ -41,6 +40,7 @@ from aggregator.netguard import (
     guard,
     new_session,
 )
+from aggregator.models import FetchResult, SourceState
 
 __all__ = [
     "FetchPolicy",

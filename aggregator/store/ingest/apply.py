@@ -1,7 +1,7 @@
 """Write side of ingest: apply dedupe's decisions (dedupe decides, the store applies).
 
-New items that need no care are created in bulk (aggregator.store.bulk); every other decision
-goes the careful way (aggregator.store.careful), one at a time, in order.
+New items that need no care are created in bulk (aggregator.store.ingest.bulk); every other decision
+goes the careful way (aggregator.store.ingest.careful), one at a time, in order.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from aggregator.models import Decision, Item, NewItem
-from aggregator.store.bulk import create_items, fresh_new_items
-from aggregator.store.careful import REPRESENTATIVE_FIELDS, Careful, pair_of, read_sightings
-from aggregator.store.keylock import Redecide, lock_keys, new_item_keys, recheck
+from aggregator.store.ingest.bulk import create_items, fresh_new_items
+from aggregator.store.ingest.careful import REPRESENTATIVE_FIELDS, Careful, pair_of, read_sightings
+from aggregator.store.ingest.keylock import Redecide, lock_keys, new_item_keys, recheck
 from aggregator.store.rawsql import Raw
 from aggregator.store.schema import ItemKeyRow, ItemRow, SightingRow
 

@@ -1,6 +1,6 @@
 """Dedupe + store: turn sources' items into decisions and apply them, one transaction per call.
 
-Decisions are pure (aggregator.dedupe); this module only feeds them candidates from the store
+Decisions are pure (aggregator.dedupe.decide); this module only feeds them candidates from the store
 and makes sure two items of the same batch that match each other are not both created.
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from aggregator.dedupe import decide, lookup_keys
+from aggregator.dedupe.decide import decide, lookup_keys
 from aggregator.models import (
     AddSighting,
     Candidate,
@@ -21,7 +21,7 @@ from aggregator.models import (
     UpdateSighting,
 )
 from aggregator.store import Storage
-from aggregator.store.transaction import Transaction
+from aggregator.store.ingest.transaction import Transaction
 
 Ranker = Callable[[str], int]
 

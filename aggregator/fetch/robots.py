@@ -20,7 +20,7 @@ import requests
 
 from aggregator import USER_AGENT
 from aggregator.errors import FetchError
-from aggregator.fetch import FetchPolicy, fetch
+from aggregator.fetch.client import FetchPolicy, fetch
 from aggregator.models import SourceState
 
 PRODUCT_TOKEN = USER_AGENT.split("/", 1)[0]  # "safeguarding-feeds": what robots.txt groups name

@@ -33,14 +33,16 @@ from multiprocessing.process import BaseProcess
 
 import requests
 
-from aggregator import dedupe
 from aggregator.config.types import Config, Settings, SourceConfig
-from aggregator.dedupe import lookup_keys
+from aggregator.dedupe import decide as dedupe
+from aggregator.dedupe.decide import lookup_keys
 from aggregator.errors import AggregatorError
-from aggregator.fetch import new_session
-from aggregator.itemize import Keys, to_items
+from aggregator.fetch.client import new_session
+from aggregator.fetch.politeness import HostLimiter, host_of
+from aggregator.fetch.robots import RobotsCache
 from aggregator.models import FetchResult, Item, SourceState
-from aggregator.pipeline import (
+from aggregator.poll.itemize import Keys, to_items
+from aggregator.poll.source import (
     SourceFetch,
     host_concurrency,
     polite_delay,
@@ -48,8 +50,6 @@ from aggregator.pipeline import (
     robots_apply,
     source_url,
 )
-from aggregator.politeness import HostLimiter, host_of
-from aggregator.robots import RobotsCache
 
 log = logging.getLogger(__name__)
 MIN_SOURCES = 16  # fewer sources than this are polled in the calling process's threads

@@ -1,0 +1,1 @@
+"""Operational helpers: structured logs, Prometheus metrics and progress output; uses models."""
