@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from aggregator.config import load_config
-from aggregator.parsers.govuk_query import build_search_url
+from aggregator.config.govuk import build_search_url
 from tests.e2e_support import (
     HTML,
     JSON,

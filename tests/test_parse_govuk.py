@@ -9,12 +9,12 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from aggregator.config.govuk import DEFAULT_FIELDS, GOVUK_MIN_INTERVAL, build_search_url
 from aggregator.config.types import SourceConfig
 from aggregator.errors import ParseError
 from aggregator.models import FetchResult, ParsedItem
 from aggregator.parsers import parser_for
 from aggregator.parsers.govuk import parse
-from aggregator.parsers.govuk_query import DEFAULT_FIELDS, GOVUK_MIN_INTERVAL, build_search_url
 
 FIXTURES = Path(__file__).parent / "fixtures" / "govuk"
 RESPONSE = FIXTURES / "safeguarding_reviews_search.json"

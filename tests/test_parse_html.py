@@ -138,12 +138,7 @@ def test_attribute_summary_is_escaped_text() -> None:
 def test_yearless_date_uses_the_most_recent_past_year(monkeypatch: pytest.MonkeyPatch) -> None:
     import aggregator.parsers.html as html_parser
 
-    class FrozenClock(datetime):
-        @classmethod
-        def now(cls, tz: Any = None) -> datetime:  # type: ignore[override]
-            return datetime(2026, 1, 10, 12, tzinfo=UTC)
-
-    monkeypatch.setattr(html_parser, "datetime", FrozenClock)
+    monkeypatch.setattr(html_parser, "utcnow", lambda: datetime(2026, 1, 10, 12, tzinfo=UTC))
     page = b"<ul><li><a href='/a'>Board minutes</a> <span>25 Nov</span></li></ul>"
     item = parse(fetched(page), make_source(Selectors(item="li", date="span"))).items[0]
     assert item.published == datetime(2025, 11, 25, tzinfo=UTC)

@@ -9,13 +9,13 @@ from datetime import UTC, datetime
 import pytest
 import responses
 
+from aggregator.config.govuk import GOVUK_MIN_INTERVAL
 from aggregator.config.types import Config, Settings, SourceConfig
 from aggregator.fetch.client import new_session
-from aggregator.fetch.politeness import HostLimiter
+from aggregator.fetch.politeness import HostLimiter, polite_delay
 from aggregator.fetch.robots import RobotsCache
 from aggregator.models import SourceState
-from aggregator.parsers.govuk_query import GOVUK_MIN_INTERVAL
-from aggregator.poll.source import polite_delay, poll_one
+from aggregator.poll.source import poll_one
 
 GOVUK = SourceConfig("g", "G", "govuk-search", "https://www.gov.uk/api/search.json")
 BOARD = SourceConfig("b", "B", "feed", "https://board.example.org/feed")

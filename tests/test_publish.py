@@ -1,4 +1,4 @@
-"""publish_all: every output written atomically, and rewritten only when its bytes change;
+"""publish: every output written atomically, and rewritten only when its bytes change;
 OPML out and in; the WebSub ping."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from lxml import etree
 
 from aggregator.config.types import Config, FeedConfig, Settings, SourceConfig
 from aggregator.errors import AggregatorError, FetchError, ParseError
-from aggregator.publish import parse_opml, ping_websub, publish_all, write_if_changed
+from aggregator.publish import parse_opml, ping_websub, publish, write_if_changed
 from aggregator.publish.opml import build_opml
 from tests.fixtures.publish.support import HERE, NOW, FakeReader, load_items
 
@@ -41,9 +41,14 @@ def snapshot(directory: Path) -> dict[str, tuple[int, bytes]]:
 
 
 def test_first_publish_writes_every_output(tmp_path: Path) -> None:
-    changed = publish_all(FakeReader(load_items()), CONFIG, tmp_path, now=NOW)
+    store = FakeReader(load_items())
+    changed = publish(store, CONFIG, tmp_path, now=NOW)
     assert {p.name for p in changed} == EXPECTED
     assert {p.name for p in tmp_path.iterdir()} == EXPECTED  # no temp files left behind
+    # The same run stores each document, as web nodes serve it, beside the files.
+    assert {name: body for name, (body, _) in store.documents.items()} == {
+        p.name: p.read_bytes() for p in tmp_path.iterdir()
+    }
     assert all(p.parent == tmp_path for p in changed)
     for name in EXPECTED:
         if name.endswith((".atom", ".rss")):
@@ -52,18 +57,18 @@ def test_first_publish_writes_every_output(tmp_path: Path) -> None:
 
 def test_unchanged_store_rewrites_nothing(tmp_path: Path) -> None:
     reader = FakeReader(load_items())
-    publish_all(reader, CONFIG, tmp_path, now=NOW)
+    publish(reader, CONFIG, tmp_path, now=NOW)
     before = snapshot(tmp_path)
     later = NOW + timedelta(hours=3)  # time passes; nothing in the store changes
-    assert publish_all(reader, CONFIG, tmp_path, now=later) == []
+    assert publish(reader, CONFIG, tmp_path, now=later) == []
     assert snapshot(tmp_path) == before
 
 
 def test_one_real_update_rewrites_only_the_feeds_it_is_in(tmp_path: Path) -> None:
     reader = FakeReader(load_items())
-    publish_all(reader, CONFIG, tmp_path, now=NOW)
+    publish(reader, CONFIG, tmp_path, now=NOW)
     reader.update(106, summary="Now also in person in Exampletown.", updated=NOW)
-    changed = {p.name for p in publish_all(reader, CONFIG, tmp_path, now=NOW)}
+    changed = {p.name for p in publish(reader, CONFIG, tmp_path, now=NOW)}
     assert changed == {
         "all.atom", "all.rss", "all.json", "training.atom", "training.rss", "training.json",
         "latest.html", "latest.json",
@@ -75,9 +80,9 @@ def test_one_real_update_rewrites_only_the_feeds_it_is_in(tmp_path: Path) -> Non
 
 def test_hiding_an_item_removes_it(tmp_path: Path) -> None:
     reader = FakeReader(load_items())
-    publish_all(reader, CONFIG, tmp_path, now=NOW)
+    publish(reader, CONFIG, tmp_path, now=NOW)
     reader.update(104, hidden=True)
-    changed = {p.name for p in publish_all(reader, CONFIG, tmp_path, now=NOW)}
+    changed = {p.name for p in publish(reader, CONFIG, tmp_path, now=NOW)}
     assert "news.atom" in changed and "training.atom" not in changed
     assert b"neglect strategy" not in (tmp_path / "news.rss").read_bytes()
     assert b"neglect strategy" not in (tmp_path / "latest.html").read_bytes()
@@ -86,7 +91,7 @@ def test_hiding_an_item_removes_it(tmp_path: Path) -> None:
 def test_configured_feeds(tmp_path: Path) -> None:
     feeds = (FeedConfig("dhr", "DHRs", categories=("reviews",), review_types=("dhr",)),)
     config = replace(CONFIG, feeds=feeds)
-    changed = {p.name for p in publish_all(FakeReader(load_items()), config, tmp_path, now=NOW)}
+    changed = {p.name for p in publish(FakeReader(load_items()), config, tmp_path, now=NOW)}
     assert changed == {
         "dhr.atom",
         "dhr.rss",

@@ -1,4 +1,4 @@
-"""publish_all against the real store (SQLite): the Storage facade is an ItemReader, and a
+"""publish against the real store (SQLite): the Storage facade is an ItemReader, and a
 store that has not changed publishes nothing new."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import feedparser
 
 from aggregator.config.types import Config, Settings
 from aggregator.models import AddSighting, Item, NewItem, UpdateSighting
-from aggregator.publish import publish_all
+from aggregator.publish import publish
 from aggregator.store import Storage
 
 T0 = datetime(2025, 1, 20, 9, 15, 42, 123456, tzinfo=UTC)  # microseconds: dropped when published
@@ -45,18 +45,18 @@ def test_publish_from_the_real_store(tmp_path: Path) -> None:
     feeds = tmp_path / "feeds"
     first = sar("sab-board", "adult-c")
     (item_id,) = storage.apply([NewItem(first, keys(first))], now=T0)
-    assert len(publish_all(storage, CONFIG, feeds, now=T0)) == 15
-    assert publish_all(storage, CONFIG, feeds, now=T0 + timedelta(hours=1)) == []
+    assert len(publish(storage, CONFIG, feeds, now=T0)) == 15
+    assert publish(storage, CONFIG, feeds, now=T0 + timedelta(hours=1)) == []
 
     national = sar("national-sar-library", "2025-adult-c", published=T0 + timedelta(days=1))
     storage.apply([AddSighting(item_id, national, keys(national), "near-dup", False)], now=T0)
-    changed = {p.name for p in publish_all(storage, CONFIG, feeds, now=T0)}
+    changed = {p.name for p in publish(storage, CONFIG, feeds, now=T0)}
     assert changed == {"all.json", "reviews.json"}  # only the JSON Feed lists sightings
 
     edited = replace(first, summary="Updated: action plan added.", updated=T0 + timedelta(days=2))
     edited = replace(edited, content_hash="edited")
     storage.apply([UpdateSighting(item_id, edited, keys(edited), True)], now=T0 + timedelta(days=2))
-    changed = {p.name for p in publish_all(storage, CONFIG, feeds, now=T0)}
+    changed = {p.name for p in publish(storage, CONFIG, feeds, now=T0)}
     assert {"reviews.atom", "reviews.rss", "latest.html"} <= changed
     entry = feedparser.parse(feeds / "reviews.atom").entries[0]
     assert entry.summary == "Updated: action plan added."

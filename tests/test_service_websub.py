@@ -9,7 +9,7 @@ from urllib.parse import parse_qs
 import responses
 
 from aggregator.config import parse_config
-from aggregator.runtime.service import publish
+from aggregator.publish import publish
 from aggregator.store import Storage
 
 HUB = "https://hub.example.org/"
@@ -30,11 +30,11 @@ def test_hub_is_pinged_for_changed_feeds_only(tmp_path: Path) -> None:
     storage = Storage.open(f"sqlite:///{tmp_path / 'db.sqlite'}")
     now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
     try:
-        first = publish(storage, config, tmp_path / "feeds", now)
+        first = publish(storage, config, tmp_path / "feeds", now=now)
         assert {p.name for p in first} >= {"all.atom", "all.rss"}
         pinged = {parse_qs(call.request.body)["hub.url"][0] for call in responses.calls}
         assert pinged == {"https://feeds.example.org/all.atom", "https://feeds.example.org/all.rss"}
-        assert publish(storage, config, tmp_path / "feeds", now) == []
+        assert publish(storage, config, tmp_path / "feeds", now=now) == []
         assert len(responses.calls) == 2  # nothing changed: no new ping
     finally:
         storage.close()

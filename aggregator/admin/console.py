@@ -15,7 +15,7 @@ from aggregator.store import Storage
 
 def preview_source(config: Config, source: SourceConfig) -> SourceFetch:
     """Fetch, parse and normalise one source as if never polled, storing nothing."""
-    from aggregator.poll.poller import utcnow
+    from aggregator.clock import utcnow
     from aggregator.poll.source import preview
 
     return preview(config, source, now=utcnow())

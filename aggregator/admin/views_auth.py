@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from aggregator.admin.auth import Session, hash_password, needs_rehash, verify_password
 from aggregator.admin.http import Response, redirect
 from aggregator.admin.routing import Page, Route
+from aggregator.clock import utcnow
 
 
 def safe_next(page: Page, target: str | None) -> str:
@@ -39,7 +38,7 @@ def login(page: Page) -> Response:
     assert user is not None
     limiter.succeeded(name, address)
     rehashed = hash_password(password) if needs_rehash(user.password_hash) else None
-    page.console.storage.set_user_login(name, at=datetime.now(UTC), password_hash=rehashed)
+    page.console.storage.set_user_login(name, at=utcnow(), password_hash=rehashed)
     # A fresh session (and CSRF token) on sign-in: a token planted before cannot be reused.
     page.new_session = Session.new(user.name, page.console.clock())
     return redirect(safe_next(page, form.get("next")))

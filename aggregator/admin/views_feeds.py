@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from aggregator.admin.http import Response
 from aggregator.admin.routing import Page, Route
+from aggregator.clock import utcnow
 from aggregator.config.types import FeedConfig
 from aggregator.publish import select_items
 
@@ -22,7 +23,7 @@ class FeedRow:
 
 def list_feeds(page: Page) -> Response:
     config = page.console.config()
-    now = datetime.now(UTC)
+    now = utcnow()
     items = page.console.storage.items()
     rows = [
         FeedRow(feed, len(select_items(items, feed, now)), _mtime(page, f"{feed.id}.atom"))

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from aggregator.admin.health import source_health, when
 from aggregator.admin.http import Response, text
 from aggregator.admin.routing import Page, Route
 from aggregator.admin.source_form import SourceForm
+from aggregator.clock import utcnow
 from aggregator.config import (
     parse_config,
 )
@@ -20,7 +19,7 @@ from aggregator.models import CATEGORIES
 def list_sources(page: Page) -> Response:
     config = page.console.config()
     rows = source_health(config.sources, page.console.storage.source_states())
-    return page.render("sources.html", rows=rows, now=datetime.now(UTC), when=when)
+    return page.render("sources.html", rows=rows, now=utcnow(), when=when)
 
 
 def new_form(page: Page) -> Response:

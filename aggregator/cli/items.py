@@ -56,8 +56,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def _curate(args: argparse.Namespace, change: Callable[[Storage], None]) -> int:
     """Apply one curation change, then republish so outputs reflect it."""
-    from aggregator.poll.poller import utcnow
-    from aggregator.runtime.service import publish
+    from aggregator.clock import utcnow
+    from aggregator.publish import publish
 
     config = load_or_report(args)
     if config is None:
@@ -65,7 +65,7 @@ def _curate(args: argparse.Namespace, change: Callable[[Storage], None]) -> int:
     storage = open_storage(args)
     try:
         change(storage)
-        publish(storage, config, Path(args.feeds_dir), utcnow())
+        publish(storage, config, Path(args.feeds_dir), now=utcnow())
     except NotFound as exc:
         return fail(f"not found: {exc}")
     finally:

@@ -112,8 +112,8 @@ def open_storage(args: argparse.Namespace) -> Storage:
 
 def cmd_poll(args: argparse.Namespace) -> int:
     from aggregator.ops.progress import Progress
-    from aggregator.poll.poller import Poller, select_sources, utcnow
-    from aggregator.runtime.service import publish
+    from aggregator.poll.poller import select_sources
+    from aggregator.runtime.cycle import Cycle
 
     config = load_or_report(args)
     if config is None:
@@ -126,14 +126,13 @@ def cmd_poll(args: argparse.Namespace) -> int:
     storage = open_storage(args)
     try:
         # Off a terminal the per-source report below is the plain-line output.
+        cycle = Cycle.fixed(storage, config, Path(args.feeds_dir))
         with Progress(len(sources), "poll", lines=False) as progress:
-            outcomes = Poller.create(config, storage).poll(
-                sources, on_outcome=lambda o: progress.step(o.source_id)
-            )
+            outcomes = cycle.poll(sources, on_outcome=lambda o: progress.step(o.source_id))
         report_outcomes(outcomes)
         # Always: a run killed between storing and publishing is caught up by the next one,
         # and unchanged outputs are not rewritten.
-        publish(storage, config, Path(args.feeds_dir), utcnow())
+        cycle.publish()
     finally:
         storage.close()
     return EXIT_OK
@@ -155,15 +154,15 @@ def report_outcomes(outcomes: Sequence[PollOutcome]) -> None:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from aggregator.poll.poller import utcnow
-    from aggregator.runtime.service import publish
+    from aggregator.clock import utcnow
+    from aggregator.publish import publish
 
     config = load_or_report(args)
     if config is None:
         return EXIT_CONFIG
     storage = open_storage(args)
     try:
-        changed = publish(storage, config, Path(args.feeds_dir), utcnow())
+        changed = publish(storage, config, Path(args.feeds_dir), now=utcnow())
     finally:
         storage.close()
     print(f"published: {len(changed)} file(s) changed in {args.feeds_dir}")

@@ -72,7 +72,7 @@ def _append(path: str, fields: dict[str, object]) -> int:
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
-    from aggregator.poll.poller import utcnow
+    from aggregator.clock import utcnow
     from aggregator.poll.source import preview
 
     config = load_or_report(args)

@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from aggregator.models import Category, IdentityPolicy, ReviewType, SourceType
+
+T = TypeVar("T")
+
+
+def own_or_default(own: T | None, default: T) -> T:
+    """A source's own setting, else the `[settings]` default: the one rule for every such field."""
+    return default if own is None else own
 
 
 @dataclass(frozen=True)
@@ -103,4 +111,4 @@ class Config:
         return next((s for s in self.sources if s.id == source_id), None)
 
     def interval_of(self, source: SourceConfig) -> float:
-        return source.interval if source.interval is not None else self.settings.interval
+        return own_or_default(source.interval, self.settings.interval)

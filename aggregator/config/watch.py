@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import threading
 from collections.abc import Callable
@@ -10,6 +11,14 @@ from collections.abc import Callable
 from aggregator.config.load import parse_config, read_config_text
 from aggregator.config.types import Config
 from aggregator.errors import ConfigErrors
+
+log = logging.getLogger(__name__)
+
+
+def log_rejected(errors: ConfigErrors) -> None:
+    """The default report of a bad edit: each error logged, the last good config kept."""
+    for error in errors.errors:
+        log.error("config rejected, keeping the last good one: %s", error)
 
 
 class ConfigWatcher:
@@ -23,7 +32,7 @@ class ConfigWatcher:
         self,
         path: str | os.PathLike[str],
         on_change: Callable[[Config], None],
-        on_error: Callable[[ConfigErrors], None],
+        on_error: Callable[[ConfigErrors], None] = log_rejected,
     ) -> None:
         self.path = os.fspath(path)
         self.on_change = on_change

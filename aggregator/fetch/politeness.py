@@ -1,4 +1,6 @@
-"""Per-host politeness: at most N requests in flight to one host, and a minimum gap between them."""
+"""Per-host politeness: at most N requests in flight to one host, a minimum gap between them,
+robots.txt and its Crawl-delay; where a source is fetched from, and with which limits.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +10,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from urllib.parse import urlsplit
+
+import requests
+
+from aggregator.config.govuk import GOVUK_HOST, GOVUK_MIN_INTERVAL, build_search_url
+from aggregator.config.types import Settings, SourceConfig, own_or_default
+from aggregator.fetch.client import FetchPolicy, fetch
+from aggregator.fetch.robots import RobotsCache
+from aggregator.models import FetchResult, SourceState
+
+MAX_CRAWL_DELAY = 30.0  # a robots.txt Crawl-delay is honoured up to this many seconds
 
 
 @lru_cache(maxsize=4096)
@@ -47,3 +59,49 @@ class HostLimiter:
                 if wait > 0:
                     time.sleep(wait)
             yield
+
+
+def source_url(source: SourceConfig, state: SourceState) -> str:
+    """Where to poll: the configured URL, or where it permanently moved to."""
+    if source.type == "govuk-search":
+        return build_search_url(source)
+    if state.moved_to and state.url == source.url:
+        return state.moved_to
+    return source.url
+
+
+def polite_delay(url: str, source: SourceConfig, default: float) -> float:
+    """The per-host gap for this source; never under what gov.uk asks of API clients."""
+    delay = own_or_default(source.per_host_delay, default)
+    if host_of(url) == GOVUK_HOST:
+        return max(delay, GOVUK_MIN_INTERVAL)
+    return delay
+
+
+def host_concurrency(source: SourceConfig, settings: Settings) -> int:
+    """Requests at once to the source's host: its own setting, else the `[settings]` one."""
+    return own_or_default(source.per_host_concurrency, settings.per_host_concurrency)
+
+
+def robots_apply(source: SourceConfig, settings: Settings) -> bool:
+    return own_or_default(source.robots, settings.robots)
+
+
+def fetch_politely(
+    source: SourceConfig,
+    state: SourceState,
+    settings: Settings,
+    session: requests.Session,
+    limiter: HostLimiter,
+    robots: RobotsCache | None,
+) -> FetchResult:
+    """One fetch within the host's concurrency and delay, after robots.txt allows it."""
+    url = source_url(source, state)
+    policy = FetchPolicy.from_config(settings, source)
+    concurrency = host_concurrency(source, settings)
+    delay = polite_delay(url, source, settings.per_host_delay)
+    if robots is not None and robots_apply(source, settings):
+        rules = robots.check(session, url, policy, lambda u: limiter.slot(u, concurrency, delay))
+        delay = max(delay, min(rules.crawl_delay() or 0.0, MAX_CRAWL_DELAY))
+    with limiter.slot(url, concurrency, delay):
+        return fetch(session, source.id, url, state, policy)

@@ -26,6 +26,8 @@ from zoneinfo import ZoneInfo
 
 from dateutil.parser import isoparse
 
+from aggregator.clock import utcnow
+
 LONDON = ZoneInfo("Europe/London")
 YEARLESS_FUTURE_WINDOW = timedelta(days=62)
 YEARLESS_PAST_WINDOW = timedelta(days=62)
@@ -129,7 +131,7 @@ def leading_date(
 
 
 def _now(now: datetime | None) -> datetime:
-    return now if now is not None else datetime.now(UTC)
+    return now if now is not None else utcnow()
 
 
 def _parse(text: str, now: datetime | None, dayfirst: bool, upcoming: bool) -> _Found | None:

@@ -12,11 +12,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urljoin
 
+from aggregator.config.govuk import GOVUK_BASE, GOVUK_MIN_INTERVAL
 from aggregator.config.types import SourceConfig
 from aggregator.errors import ParseError
 from aggregator.models import FetchResult, ParsedItem, ParseResult
 from aggregator.parsers.dates import parse_date
-from aggregator.parsers.govuk_query import GOVUK_BASE, GOVUK_MIN_INTERVAL
 
 __all__ = ["GOVUK_MIN_INTERVAL", "parse"]
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from functools import lru_cache
 from html import escape
 from typing import Any
@@ -28,6 +28,7 @@ from cssselect import SelectorError
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
+from aggregator.clock import utcnow
 from aggregator.config.types import Selectors, SourceConfig
 from aggregator.errors import ParseError
 from aggregator.models import FetchResult, ParsedItem, ParseResult
@@ -64,7 +65,7 @@ def parse(result: FetchResult, source: SourceConfig) -> ParseResult:
         raise ParseError(f"source {source.id!r} is of type html but has no [source.select]")
     document = _document(result)
     base_url = _base_url(document, result.url)
-    now = datetime.now(UTC)
+    now = utcnow()
     items: list[ParsedItem] = []
     warnings: list[str] = []
     for position, element in enumerate(_items(document, source.select.item), start=1):

@@ -8,10 +8,11 @@ import queue
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 import requests
 
+from aggregator.clock import utcnow
 from aggregator.config.types import Config, SourceConfig
 from aggregator.fetch.client import new_session
 from aggregator.fetch.politeness import HostLimiter
@@ -26,10 +27,6 @@ from aggregator.store.ingest.run import IngestCounts, SourceItems, ingest_many
 
 log = logging.getLogger(__name__)
 STATE_BATCH = 50  # sources' states saved per transaction
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def source_ranker(config: Config) -> Callable[[str], int]:

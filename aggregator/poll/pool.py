@@ -38,18 +38,18 @@ from aggregator.dedupe import decide as dedupe
 from aggregator.dedupe.decide import lookup_keys
 from aggregator.errors import AggregatorError
 from aggregator.fetch.client import new_session
-from aggregator.fetch.politeness import HostLimiter, host_of
-from aggregator.fetch.robots import RobotsCache
-from aggregator.models import FetchResult, Item, SourceState
-from aggregator.poll.itemize import Keys, to_items
-from aggregator.poll.source import (
-    SourceFetch,
+from aggregator.fetch.politeness import (
+    HostLimiter,
     host_concurrency,
+    host_of,
     polite_delay,
-    poll_one,
     robots_apply,
     source_url,
 )
+from aggregator.fetch.robots import RobotsCache
+from aggregator.models import FetchResult, Item, SourceState
+from aggregator.poll.itemize import Keys, to_items
+from aggregator.poll.source import SourceFetch, poll_one
 
 log = logging.getLogger(__name__)
 MIN_SOURCES = 16  # fewer sources than this are polled in the calling process's threads

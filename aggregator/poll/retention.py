@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from aggregator.config.types import Config, SourceConfig
+from aggregator.config.types import Config, SourceConfig, own_or_default
 from aggregator.store import Storage
 
 
 def limits(config: Config, source: SourceConfig) -> tuple[float | None, int | None]:
     """(max age in seconds, max items); None means unlimited."""
     settings = config.settings
-    max_age = source.max_item_age if source.max_item_age is not None else settings.max_item_age
-    max_items = source.max_items if source.max_items is not None else settings.max_items_per_source
+    max_age = own_or_default(source.max_item_age, settings.max_item_age)
+    max_items = own_or_default(source.max_items, settings.max_items_per_source)
     return max_age, max_items
 
 

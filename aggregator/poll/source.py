@@ -13,16 +13,12 @@ from datetime import datetime
 
 import requests
 
-from aggregator.config.types import Config, Settings, SourceConfig
+from aggregator.config.types import Config, SourceConfig
 from aggregator.errors import AggregatorError, FetchError, SourceGone
-from aggregator.fetch.client import FetchPolicy, fetch
-from aggregator.fetch.politeness import HostLimiter, host_of
+from aggregator.fetch.politeness import HostLimiter, fetch_politely
 from aggregator.fetch.robots import RobotsCache
 from aggregator.models import FetchResult, Item, SourceState
-from aggregator.parsers.govuk_query import GOVUK_HOST, GOVUK_MIN_INTERVAL
 from aggregator.poll.itemize import Keys, to_items
-
-MAX_CRAWL_DELAY = 30.0  # a robots.txt Crawl-delay is honoured up to this many seconds
 
 
 @dataclass(frozen=True)
@@ -45,17 +41,6 @@ class SourceFetch:
         return self.error is None
 
 
-def source_url(source: SourceConfig, state: SourceState) -> str:
-    """Where to poll: the configured URL, or where it permanently moved to."""
-    if source.type == "govuk-search":
-        from aggregator.parsers.govuk_query import build_search_url
-
-        return build_search_url(source)
-    if state.moved_to and state.url == source.url:
-        return state.moved_to
-    return source.url
-
-
 # Items and, when the maker computed them (aggregator.poll.pool), their dedupe lookup keys.
 ItemMaker = Callable[
     [FetchResult, SourceConfig, Config, datetime], tuple[list[Item], list[Keys] | None]
@@ -67,23 +52,6 @@ def items_here(
 ) -> tuple[list[Item], list[Keys] | None]:
     """The ItemMaker parsing in the calling thread; the keys are left to ingest."""
     return to_items(result, source, config, now), None
-
-
-def polite_delay(url: str, source: SourceConfig, default: float) -> float:
-    """The per-host gap for this source; never under what gov.uk asks of API clients."""
-    delay = source.per_host_delay if source.per_host_delay is not None else default
-    if host_of(url) == GOVUK_HOST:
-        return max(delay, GOVUK_MIN_INTERVAL)
-    return delay
-
-
-def host_concurrency(source: SourceConfig, settings: Settings) -> int:
-    """Requests at once to the source's host: its own setting, else the `[settings]` one."""
-    return source.per_host_concurrency or settings.per_host_concurrency
-
-
-def robots_apply(source: SourceConfig, settings: Settings) -> bool:
-    return source.robots if source.robots is not None else settings.robots
 
 
 def poll_one(
@@ -111,26 +79,6 @@ def poll_one(
     except Exception as exc:  # a bug or an unforeseen input must not stop the other sources
         fetched = SourceFetch(source.id, error=f"unexpected {type(exc).__name__}: {exc}")
     return replace(fetched, elapsed=time.monotonic() - started)
-
-
-def fetch_politely(
-    source: SourceConfig,
-    state: SourceState,
-    settings: Settings,
-    session: requests.Session,
-    limiter: HostLimiter,
-    robots: RobotsCache | None,
-) -> FetchResult:
-    """One fetch within the host's concurrency and delay, after robots.txt allows it."""
-    url = source_url(source, state)
-    policy = FetchPolicy.from_config(settings, source)
-    concurrency = host_concurrency(source, settings)
-    delay = polite_delay(url, source, settings.per_host_delay)
-    if robots is not None and robots_apply(source, settings):
-        rules = robots.check(session, url, policy, lambda u: limiter.slot(u, concurrency, delay))
-        delay = max(delay, min(rules.crawl_delay() or 0.0, MAX_CRAWL_DELAY))
-    with limiter.slot(url, concurrency, delay):
-        return fetch(session, source.id, url, state, policy)
 
 
 def from_result(

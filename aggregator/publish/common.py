@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -17,6 +18,21 @@ EMPTY_FEED_UPDATED = datetime(2000, 1, 1, tzinfo=UTC)  # fixed, so an empty feed
 UNTITLED = "(untitled)"
 # Characters a URI may hold outside its host (RFC 3986; "[" and "]" only ever in a host).
 _NOT_URI_CHAR = re.compile(r"[^A-Za-z0-9\-._~:/?#@!$&'()*+,;=%]|%(?![0-9A-Fa-f]{2})")
+
+CONTENT_TYPES: dict[str, str] = {
+    ".atom": "application/atom+xml; charset=utf-8",
+    ".rss": "application/rss+xml; charset=utf-8",
+    ".json": "application/feed+json; charset=utf-8",
+    ".opml": "text/x-opml; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+}
+SPECIAL_CONTENT_TYPES: dict[str, str] = {"latest.json": "application/json; charset=utf-8"}
+
+
+def content_type_for(name: str) -> str | None:
+    if name in SPECIAL_CONTENT_TYPES:
+        return SPECIAL_CONTENT_TYPES[name]
+    return CONTENT_TYPES.get(os.path.splitext(name)[1])
 
 
 def clean(text: str | None) -> str:

@@ -9,20 +9,19 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from types import FrameType
 from wsgiref.types import WSGIApplication
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from aggregator.clock import utcnow
 from aggregator.config import ConfigWatcher
-from aggregator.config.types import Config, SourceConfig
-from aggregator.errors import AggregatorError, ConfigErrors
+from aggregator.config.types import Config
+from aggregator.errors import AggregatorError
 from aggregator.models import PollOutcome
 from aggregator.ops.metrics import Metrics
-from aggregator.poll.poller import Poller, utcnow
-from aggregator.publish import render_outputs, write_outputs
+from aggregator.runtime.cycle import Cycle
 from aggregator.store import Storage
 from aggregator.web.server import WebServer
 
@@ -30,35 +29,6 @@ log = logging.getLogger(__name__)
 
 TICK_SECONDS = 5.0  # how often due sources are looked for
 CONFIG_CHECK_SECONDS = 2.0
-
-
-def publish(storage: Storage, config: Config, feeds_dir: Path, now: datetime) -> list[Path]:
-    """Regenerate every output (files, and the store for web nodes); ping WebSub on change."""
-    outputs = render_outputs(storage, config, now=now)
-    changed = write_outputs(outputs, feeds_dir)
-    storage.save_documents(document_bodies(outputs), now=now)
-    hub = config.settings.websub_hub
-    if hub and changed:
-        from aggregator.fetch.client import new_session
-        from aggregator.publish import ping_websub
-
-        site = config.settings.site_url.rstrip("/")
-        urls = [f"{site}/{path.name}" for path in changed if path.suffix in (".atom", ".rss")]
-        try:
-            ping_websub(hub, urls, new_session())
-        except AggregatorError as exc:
-            log.warning("websub ping failed hub=%s error=%s", hub, exc)
-    return changed
-
-
-def document_bodies(outputs: dict[str, bytes]) -> dict[str, tuple[bytes, str]]:
-    """name -> (bytes, content type) as web nodes will serve them."""
-    from aggregator.web.static import content_type_for
-
-    return {
-        name: (body, content_type_for(name) or "application/octet-stream")
-        for name, body in outputs.items()
-    }
 
 
 class Liveness:
@@ -96,30 +66,26 @@ class Service:
     port: int = 8080
     trust_proxy: bool = False  # believe X-Forwarded-Proto/-For (behind a TLS-terminating proxy)
     _stop: threading.Event = field(default_factory=threading.Event)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _poll_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
-        self.watcher = ConfigWatcher(self.sources_path, self._config_changed, self._config_bad)
+        self.watcher = ConfigWatcher(self.sources_path, self._config_changed)
         self.storage = Storage.open(self.db_url)
-        self.poller = Poller.create(self.watcher.current, self.storage)
+        self.cycle = Cycle.watching(self.watcher, self.storage, self.feeds_dir)
+        self.poller = self.cycle.poller
         self.metrics = Metrics(backlog=lambda: len(self.poller.due_sources()))
+        self.cycle.publish_timer = self.metrics.publish_seconds.time
+        self.cycle.on_outcome = self._record
         self.liveness = Liveness()
         self._scheduler: BackgroundScheduler | None = None
         self._server: WebServer | None = None
 
     def _config_changed(self, config: Config) -> None:
         log.info("config reloaded path=%s sources=%d", config.path, len(config.sources))
-        self.poller.config = config
+        self.cycle.take_config(config)
         self.publish()
 
-    def _config_bad(self, errors: ConfigErrors) -> None:
-        for error in errors.errors:
-            log.error("config rejected, keeping the last good one: %s", error)
-
     def publish(self) -> list[Path]:
-        with self._lock, self.metrics.publish_seconds.time():
-            return publish(self.storage, self.watcher.current, self.feeds_dir, utcnow())
+        return self.cycle.publish()
 
     def tick(self) -> list[PollOutcome]:
         """Poll what is due; publish when anything changed."""
@@ -127,23 +93,14 @@ class Service:
             due = self.poller.due_sources()
             if not due:
                 return []
-            return self._poll(due)
+            return self.cycle.poll_and_publish(due)
 
     def poll_now(self, source_id: str) -> PollOutcome:
         """Poll one source at once (the console's "poll now"), whether due or not."""
-        source = self.watcher.current.source(source_id)
-        if source is None:
-            return PollOutcome(source_id, ok=False, error="no such source")
-        return self._poll([source])[0]
+        return self.cycle.poll_now(source_id)
 
-    def _poll(self, sources: list[SourceConfig]) -> list[PollOutcome]:
-        with self._poll_lock:  # the scheduler and the console never poll at the same time
-            outcomes = self.poller.poll(
-                sources, on_outcome=lambda o: self.metrics.record_outcome(o, at=time.time())
-            )
-        if any(o.new or o.updated or o.merged for o in outcomes):
-            self.publish()
-        return outcomes
+    def _record(self, outcome: PollOutcome) -> None:
+        self.metrics.record_outcome(outcome, at=time.time())
 
     def health(self) -> dict[str, object]:
         return {"service": "aggregator"}

@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
+from aggregator.clock import utcnow
 from aggregator.config import ConfigWatcher
 from aggregator.config.types import Config, SourceConfig
-from aggregator.errors import ConfigErrors
 from aggregator.models import PollOutcome
-from aggregator.poll.poller import Poller, utcnow
+from aggregator.runtime.cycle import Cycle, changed
 from aggregator.store import Storage
 
 log = logging.getLogger(__name__)
@@ -37,10 +37,6 @@ FINAL_PUBLISH_WAIT = 60.0  # --once: how long to wait for another node's publish
 
 def default_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def changed_anything(outcomes: list[PollOutcome]) -> bool:
-    return any(o.new or o.updated or o.merged for o in outcomes)
 
 
 @dataclass
@@ -56,9 +52,9 @@ class Worker:
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
-        self.watcher = ConfigWatcher(self.sources_path, self._config_changed, self._config_bad)
+        self.watcher = ConfigWatcher(self.sources_path, self._config_changed)
         self.storage = Storage.open(self.db_url)
-        self.poller = Poller.create(self.watcher.current, self.storage)
+        self.cycle = Cycle.watching(self.watcher, self.storage, self.feeds_dir)
 
     @property
     def config(self) -> Config:
@@ -66,12 +62,8 @@ class Worker:
 
     def _config_changed(self, config: Config) -> None:
         log.info("config reloaded worker=%s sources=%d", self.name, len(config.sources))
-        self.poller.config = config
+        self.cycle.take_config(config)
         self.publish_pending = True
-
-    def _config_bad(self, errors: ConfigErrors) -> None:
-        for error in errors.errors:
-            log.error("config rejected, keeping the last good one: %s", error)
 
     def claim(self) -> list[SourceConfig]:
         """Lease a batch of due, enabled sources, in sources.toml order."""
@@ -93,11 +85,11 @@ class Worker:
         if not sources:
             return []
         try:
-            outcomes = self.poller.poll(sources)
+            outcomes = self.cycle.poll(sources)
         finally:
             self.storage.release_sources(self.name, [source.id for source in sources])
         log.info("worker=%s polled=%d", self.name, len(outcomes))
-        if changed_anything(outcomes):
+        if changed(outcomes):
             self.publish_pending = True
         return outcomes
 
@@ -105,13 +97,11 @@ class Worker:
         """Publish when a change is pending and no other node is publishing; True if done."""
         if not self.publish_pending:
             return False
-        from aggregator.runtime.service import publish
-
         with self.storage.publish_lock() as held:
             if not held:
                 return False
             self.publish_pending = False
-            publish(self.storage, self.config, self.feeds_dir, utcnow())
+            self.cycle.publish()
         return True
 
     def run(self, *, once: bool = False) -> None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from aggregator.clock import utcnow
 from aggregator.errors import NotFound
 from aggregator.models import Candidate, Decision, SourceState, StoredItem
 from aggregator.store import curation
@@ -32,10 +33,6 @@ from aggregator.store.schema import AuditRow, ItemRow, SourceRow
 from aggregator.store.users import UserStore
 
 T = TypeVar("T")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Storage(UserStore, LeaseStore, DocumentStore, RetentionStore):
@@ -234,26 +231,26 @@ class Storage(UserStore, LeaseStore, DocumentStore, RetentionStore):
                 category=category,
                 review_type=review_type,
                 actor=actor,
-                now=_now(),
+                now=utcnow(),
             )
 
         run_write(self.engine, f"changing item {item_id}", write)
 
     def delete_item(self, item_id: int, *, actor: str = "cli") -> None:
         def write(session: Session) -> None:
-            curation.delete_item(session, item_id, actor=actor, now=_now())
+            curation.delete_item(session, item_id, actor=actor, now=utcnow())
 
         run_write(self.engine, f"deleting item {item_id}", write)
 
     def merge_items(self, keep_id: int, other_id: int, *, actor: str = "cli") -> None:
         def write(session: Session) -> None:
-            curation.merge_items(session, keep_id, other_id, actor=actor, now=_now())
+            curation.merge_items(session, keep_id, other_id, actor=actor, now=utcnow())
 
         run_write(self.engine, f"merging item {other_id} into {keep_id}", write)
 
     def split_item(self, item_id: int, *, actor: str = "cli") -> list[int]:
         def write(session: Session) -> list[int]:
-            return curation.split_item(session, item_id, actor=actor, now=_now())
+            return curation.split_item(session, item_id, actor=actor, now=utcnow())
 
         return run_write(self.engine, f"splitting item {item_id}", write)
 

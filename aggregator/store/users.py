@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Engine, delete, select, text, update
 from sqlalchemy.orm import Session
 
+from aggregator.clock import utcnow
 from aggregator.errors import NotFound, StorageError
 from aggregator.store.engine import run_read, run_write
 from aggregator.store.ingest.apply import dialect_insert
@@ -43,7 +44,7 @@ class UserStore:
         def write(session: Session) -> User:
             if session.scalar(select(UserRow).where(UserRow.name == name)) is not None:
                 raise StorageError(f"user {name!r} already exists")
-            row = UserRow(name=name, password_hash=password_hash, created_at=datetime.now(UTC))
+            row = UserRow(name=name, password_hash=password_hash, created_at=utcnow())
             session.add(row)
             session.flush()
             return _to_user(row)

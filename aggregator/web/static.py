@@ -19,17 +19,11 @@ from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
 from typing import Protocol
 
+from aggregator.publish.common import content_type_for
+
 SAFE_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 GZIP_MIN_BYTES = 512
 CORS_NAMES = frozenset({"latest.json", "latest.html"})
-CONTENT_TYPES: dict[str, str] = {
-    ".atom": "application/atom+xml; charset=utf-8",
-    ".rss": "application/rss+xml; charset=utf-8",
-    ".json": "application/feed+json; charset=utf-8",
-    ".opml": "text/x-opml; charset=utf-8",
-    ".html": "text/html; charset=utf-8",
-}
-SPECIAL_CONTENT_TYPES: dict[str, str] = {"latest.json": "application/json; charset=utf-8"}
 
 
 def is_safe_name(name: str) -> bool:
@@ -37,12 +31,6 @@ def is_safe_name(name: str) -> bool:
     if not SAFE_NAME.match(name) or name.startswith("."):
         return False
     return content_type_for(name) is not None
-
-
-def content_type_for(name: str) -> str | None:
-    if name in SPECIAL_CONTENT_TYPES:
-        return SPECIAL_CONTENT_TYPES[name]
-    return CONTENT_TYPES.get(os.path.splitext(name)[1])
 
 
 @dataclass(frozen=True)

@@ -33,10 +33,6 @@ class IngestCounts:
     merged: int = 0
     unchanged: int = 0
 
-    @property
-    def changed(self) -> bool:
-        return bool(self.new or self.updated or self.merged)
-
 
 @dataclass(frozen=True)
 class SourceItems:
