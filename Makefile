@@ -32,6 +32,7 @@ check: $(STAMP)
 	$(BIN)/ruff check aggregator tests benchmarks scheduler.py
 	$(BIN)/ruff format --check aggregator tests benchmarks scheduler.py
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'

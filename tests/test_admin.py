@@ -380,7 +380,7 @@ def _console(service: Service) -> Console:
 def test_the_console_without_the_scheduler_polls_and_publishes(
     service: Service, server: FeedServer
 ) -> None:
-    from aggregator.admin.standalone import standalone_admin
+    from aggregator.runtime.console import standalone_admin
 
     app = standalone_admin(service.storage, service.sources_path, service.feeds_dir)
     client = WsgiClient(app, environ={"SCRIPT_NAME": "/admin"})

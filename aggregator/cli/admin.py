@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
-from typing import Any
 
+from aggregator.cli.common import EXIT_OK, EXIT_PROBLEMS, Subparsers, lazy
+from aggregator.config import check_config
 from aggregator.models import CATEGORIES, REVIEW_TYPES
-
-Subparsers = Any  # argparse's _SubParsersAction is private
 
 
 def register(commands: Subparsers) -> None:
@@ -24,12 +22,10 @@ def _register_worker(parser: argparse.ArgumentParser) -> None:
         "--lease-ttl", type=float, default=600.0, help="seconds a dead worker's claims last"
     )
     parser.add_argument("--once", action="store_true", help="stop when nothing is due")
-    parser.set_defaults(handler=_lazy("aggregator.runtime.worker", "cmd_worker"))
+    parser.set_defaults(handler=lazy("aggregator.cli.service", "cmd_worker"))
 
 
 def _register_sources(parser: argparse.ArgumentParser) -> None:
-    from aggregator.cli.main import cmd_sources_check
-
     sub = parser.add_subparsers(dest="sources_command", required=True, metavar="ACTION")
     sub.add_parser("check", help="validate sources.toml").set_defaults(handler=cmd_sources_check)
     add = sub.add_parser("add", help="discover the feed of a page and add it as a source")
@@ -37,16 +33,16 @@ def _register_sources(parser: argparse.ArgumentParser) -> None:
     add.add_argument("--id", help="source id (default: derived from the host)")
     add.add_argument("--name", help="source name (default: the feed's title)")
     add.add_argument("--category", choices=CATEGORIES)
-    add.set_defaults(handler=_lazy("aggregator.cli.sources", "cmd_add"))
+    add.set_defaults(handler=lazy("aggregator.cli.sources", "cmd_add"))
     preview = sub.add_parser(
         "preview", help="fetch one source and print its items, storing nothing"
     )
     preview.add_argument("id")
-    preview.set_defaults(handler=_lazy("aggregator.cli.sources", "cmd_preview"))
+    preview.set_defaults(handler=lazy("aggregator.cli.sources", "cmd_preview"))
     opml = sub.add_parser("import-opml", help="add every feed of an OPML file as a source")
     opml.add_argument("file")
     opml.add_argument("--category", choices=CATEGORIES)
-    opml.set_defaults(handler=_lazy("aggregator.cli.sources", "cmd_import_opml"))
+    opml.set_defaults(handler=lazy("aggregator.cli.sources", "cmd_import_opml"))
 
 
 def _register_items(parser: argparse.ArgumentParser) -> None:
@@ -56,7 +52,7 @@ def _register_items(parser: argparse.ArgumentParser) -> None:
     listing.add_argument("--search", help="text in the title or summary")
     listing.add_argument("--hidden", action="store_true", help="include hidden items")
     listing.add_argument("--limit", type=int, default=50)
-    listing.set_defaults(handler=_lazy("aggregator.cli.items", "cmd_list"))
+    listing.set_defaults(handler=lazy("aggregator.cli.items", "cmd_list"))
     for action, help_text in (
         ("hide", "hide an item from every output"),
         ("unhide", "show a hidden item again"),
@@ -68,30 +64,22 @@ def _register_items(parser: argparse.ArgumentParser) -> None:
     ):
         one = sub.add_parser(action, help=help_text)
         one.add_argument("id", type=int)
-        one.set_defaults(handler=_lazy("aggregator.cli.items", f"cmd_{action}"))
+        one.set_defaults(handler=lazy("aggregator.cli.items", f"cmd_{action}"))
     merge = sub.add_parser("merge", help="merge item B into item A (A keeps its id)")
     merge.add_argument("a", type=int)
     merge.add_argument("b", type=int)
-    merge.set_defaults(handler=_lazy("aggregator.cli.items", "cmd_merge"))
+    merge.set_defaults(handler=lazy("aggregator.cli.items", "cmd_merge"))
     setter = sub.add_parser("set", help="recategorise an item")
     setter.add_argument("id", type=int)
     setter.add_argument("--category", choices=CATEGORIES)
     setter.add_argument("--review-type", choices=REVIEW_TYPES)
-    setter.set_defaults(handler=_lazy("aggregator.cli.items", "cmd_set"))
+    setter.set_defaults(handler=lazy("aggregator.cli.items", "cmd_set"))
 
 
-def _lazy(module: str, name: str) -> Any:
-    """A handler imported only when its command runs, so `--help` stays fast."""
-
-    def handler(args: argparse.Namespace) -> int:
-        from importlib import import_module
-
-        result: int = getattr(import_module(module), name)(args)
-        return result
-
-    return handler
-
-
-def fail(message: str) -> int:
-    print(message, file=sys.stderr)
-    return 1
+def cmd_sources_check(args: argparse.Namespace) -> int:
+    problems = check_config(args.sources)
+    for problem in problems:
+        print(problem)
+    if not problems:
+        print(f"{args.sources}: ok")
+    return EXIT_PROBLEMS if problems else EXIT_OK

@@ -7,8 +7,7 @@ import getpass
 from collections.abc import Callable
 from pathlib import Path
 
-from aggregator.cli.admin import fail
-from aggregator.cli.main import EXIT_CONFIG, EXIT_OK, load_or_report, open_storage
+from aggregator.cli.common import EXIT_CONFIG, EXIT_OK, fail, load_or_report, open_storage
 from aggregator.errors import NotFound
 from aggregator.models import StoredItem
 from aggregator.store import Storage

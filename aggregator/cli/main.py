@@ -6,22 +6,12 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
 
-from aggregator.config import check_config, load_config
-from aggregator.config.types import Config
-from aggregator.errors import AggregatorError, ConfigErrors
-from aggregator.models import PollOutcome
-
-if TYPE_CHECKING:
-    from wsgiref.types import WSGIApplication
-
-    from aggregator.store import Storage
-
-EXIT_OK, EXIT_PROBLEMS, EXIT_CONFIG = 0, 1, 2
-Handler = Callable[[argparse.Namespace], int]
+from aggregator.cli import admin as cli_admin
+from aggregator.cli import users as cli_users
+from aggregator.cli.common import EXIT_PROBLEMS, Handler, lazy
+from aggregator.errors import AggregatorError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,11 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ID",
         help="poll only this source (repeatable)",
     )
-    poll.set_defaults(handler=cmd_poll)
-    commands.add_parser("publish", help="regenerate every output").set_defaults(handler=cmd_publish)
+    poll.set_defaults(handler=lazy("aggregator.cli.service", "cmd_poll"))
+    commands.add_parser("publish", help="regenerate every output").set_defaults(
+        handler=lazy("aggregator.cli.service", "cmd_publish")
+    )
     run = commands.add_parser("run", help="scheduler + publishing + web server")
     _add_listen_options(run)
-    run.set_defaults(handler=cmd_run)
+    run.set_defaults(handler=lazy("aggregator.cli.service", "cmd_run"))
     serve = commands.add_parser("serve", help="only the web server for the feeds directory")
     _add_listen_options(serve)
     serve.add_argument(
@@ -72,13 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--admin", action="store_true", help="also serve the admin console at /admin"
     )
-    serve.set_defaults(handler=cmd_serve)
-
-    from aggregator.cli import admin as cli_admin
+    serve.set_defaults(handler=lazy("aggregator.cli.service", "cmd_serve"))
 
     cli_admin.register(commands)
-    from aggregator.cli import users as cli_users
-
     cli_users.register(commands)
     return parser
 
@@ -92,157 +80,6 @@ def _add_listen_options(parser: argparse.ArgumentParser) -> None:
         default=os.environ.get("AGGREGATOR_TRUST_PROXY", "") in ("1", "true", "yes"),
         help="behind a reverse proxy: believe X-Forwarded-Proto/-For (env AGGREGATOR_TRUST_PROXY)",
     )
-
-
-def load_or_report(args: argparse.Namespace) -> Config | None:
-    """The configuration, or None after printing every problem as FILE:LINE: message."""
-    try:
-        return load_config(args.sources)
-    except ConfigErrors as exc:
-        for error in exc.errors:
-            print(error, file=sys.stderr)
-        return None
-
-
-def open_storage(args: argparse.Namespace) -> Storage:
-    from aggregator.store import Storage
-
-    return Storage.open(args.db)
-
-
-def cmd_poll(args: argparse.Namespace) -> int:
-    from aggregator.ops.progress import Progress
-    from aggregator.poll.poller import select_sources
-    from aggregator.runtime.cycle import Cycle
-
-    config = load_or_report(args)
-    if config is None:
-        return EXIT_CONFIG
-    try:
-        sources = select_sources(config, args.source)
-    except KeyError as exc:
-        print(f"{args.sources}: unknown source id: {exc.args[0]}", file=sys.stderr)
-        return EXIT_CONFIG
-    storage = open_storage(args)
-    try:
-        # Off a terminal the per-source report below is the plain-line output.
-        cycle = Cycle.fixed(storage, config, Path(args.feeds_dir))
-        with Progress(len(sources), "poll", lines=False) as progress:
-            outcomes = cycle.poll(sources, on_outcome=lambda o: progress.step(o.source_id))
-        report_outcomes(outcomes)
-        # Always: a run killed between storing and publishing is caught up by the next one,
-        # and unchanged outputs are not rewritten.
-        cycle.publish()
-    finally:
-        storage.close()
-    return EXIT_OK
-
-
-def report_outcomes(outcomes: Sequence[PollOutcome]) -> None:
-    for outcome in sorted(outcomes, key=lambda o: o.source_id):
-        if outcome.ok:
-            state = (
-                "not modified"
-                if outcome.not_modified
-                else (f"{outcome.new} new, {outcome.updated} updated, {outcome.merged} merged")
-            )
-            print(f"{outcome.source_id}: {state}")
-            if outcome.extra.get("warning"):
-                print(f"warning: {outcome.extra['warning']}", file=sys.stderr)
-        else:
-            print(f"{outcome.source_id}: {outcome.error}", file=sys.stderr)
-
-
-def cmd_publish(args: argparse.Namespace) -> int:
-    from aggregator.clock import utcnow
-    from aggregator.publish import publish
-
-    config = load_or_report(args)
-    if config is None:
-        return EXIT_CONFIG
-    storage = open_storage(args)
-    try:
-        changed = publish(storage, config, Path(args.feeds_dir), now=utcnow())
-    finally:
-        storage.close()
-    print(f"published: {len(changed)} file(s) changed in {args.feeds_dir}")
-    return EXIT_OK
-
-
-def cmd_run(args: argparse.Namespace) -> int:
-    from aggregator.runtime.service import Service
-
-    if load_or_report(args) is None:
-        return EXIT_CONFIG
-    Path(args.feeds_dir).mkdir(parents=True, exist_ok=True)
-    Service(
-        Path(args.sources),
-        args.db,
-        Path(args.feeds_dir),
-        args.host,
-        args.port,
-        trust_proxy=args.trust_proxy,
-    ).run()
-    return EXIT_OK
-
-
-def cmd_serve(args: argparse.Namespace) -> int:
-    from aggregator.web import create_app
-    from aggregator.web.server import serve
-
-    feeds_dir = Path(args.feeds_dir)
-    if getattr(args, "from_db", False):
-        return serve_from_db(args)
-    feeds_dir.mkdir(parents=True, exist_ok=True)
-    print(f"serving {feeds_dir} on http://{args.host}:{args.port}/", file=sys.stderr)
-    storage = open_storage(args) if args.admin else None
-    try:
-        serve(create_app(feeds_dir, mounts=admin_mounts(args, storage)), args.host, args.port)
-    finally:
-        if storage is not None:
-            storage.close()
-    return EXIT_OK
-
-
-def admin_mounts(args: argparse.Namespace, storage: Storage | None) -> dict[str, WSGIApplication]:
-    """`serve --admin`: the console at /admin, beside the published feeds."""
-    if storage is None or not args.admin:
-        return {}
-    from aggregator.admin.standalone import standalone_admin
-
-    app = standalone_admin(
-        storage, Path(args.sources), Path(args.feeds_dir), trust_proxy=args.trust_proxy
-    )
-    return {"/admin": app}
-
-
-def serve_from_db(args: argparse.Namespace) -> int:
-    """A web node: every node serving one database answers with the same bytes and ETag."""
-    from aggregator.web import create_app
-    from aggregator.web.dbsource import DatabaseSource
-    from aggregator.web.server import serve
-
-    storage = open_storage(args)
-    try:
-        print(f"serving {args.db} documents on http://{args.host}:{args.port}/", file=sys.stderr)
-        app = create_app(
-            Path(args.feeds_dir),
-            source=DatabaseSource(storage),
-            mounts=admin_mounts(args, storage),
-        )
-        serve(app, args.host, args.port)
-    finally:
-        storage.close()
-    return EXIT_OK
-
-
-def cmd_sources_check(args: argparse.Namespace) -> int:
-    problems = check_config(args.sources)
-    for problem in problems:
-        print(problem)
-    if not problems:
-        print(f"{args.sources}: ok")
-    return EXIT_PROBLEMS if problems else EXIT_OK
 
 
 def configure_logging(command: str, *, verbose: bool, log_format: str = "kv") -> None:

@@ -7,8 +7,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from aggregator.cli.admin import fail
-from aggregator.cli.main import EXIT_CONFIG, EXIT_OK, load_or_report
+from aggregator.cli.common import EXIT_CONFIG, EXIT_OK, fail, load_or_report
 from aggregator.config.edit import append_source
 from aggregator.config.types import Config
 from aggregator.errors import AggregatorError, ConfigErrors

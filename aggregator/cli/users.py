@@ -7,7 +7,7 @@ import getpass
 import sys
 from typing import Any
 
-from aggregator.cli.main import EXIT_OK, open_storage
+from aggregator.cli.common import EXIT_OK, open_storage
 from aggregator.errors import NotFound, StorageError
 
 

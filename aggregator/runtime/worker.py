@@ -9,7 +9,6 @@ it was committed.
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import signal
@@ -137,17 +136,3 @@ class Worker:
 
         signal.signal(signal.SIGINT, handler)
         signal.signal(signal.SIGTERM, handler)
-
-
-def cmd_worker(args: argparse.Namespace) -> int:
-    worker = Worker(
-        Path(args.sources),
-        args.db,
-        Path(args.feeds_dir),
-        name=args.id or default_name(),
-        batch=args.batch,
-        lease_ttl=args.lease_ttl,
-    )
-    worker.install_signal_handlers()
-    worker.run(once=args.once)
-    return 0
