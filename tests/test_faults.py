@@ -108,7 +108,7 @@ def farm(tmp_path: Path) -> Iterator[Farm]:
         path.write_text(sources_toml(server, tls_base))
         config = load_config(path)
         with Storage.open(f"sqlite:///{tmp_path / 'db.sqlite'}") as storage:
-            poller = Poller.create(config, storage, workers=len(config.sources))
+            poller = Poller.create(config, storage, fetches=len(config.sources))
             poller.clock = lambda: NOW
             yield Farm(server, config, storage, poller)
 

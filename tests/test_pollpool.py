@@ -1,4 +1,4 @@
-"""PollPool: sources polled in worker processes, politely, and a dying worker blames no one else."""
+"""PollPool: sources polled in pool processes, politely, and a dying worker blames no one else."""
 
 from __future__ import annotations
 
@@ -129,7 +129,7 @@ def test_a_dead_worker_fails_its_source_and_the_next_sources_are_polled() -> Non
         for source_id in ("after", "later"):
             fetched = submit(pool, POLITE, source_id)
             assert fetched.ok and fetched.keys is not None and fetched.keys[0][0] == source_id
-            assert fetched.keys[0][1] != before.keys[0][1]  # a new worker process
+            assert fetched.keys[0][1] != before.keys[0][1]  # a new pool process
     finally:
         pool.close()
 
@@ -167,7 +167,7 @@ def test_a_closed_pool_starts_no_workers() -> None:
         submit(pool, POLITE, "late")
 
 
-# --- politeness across worker processes, against a real server ---
+# --- politeness across pool processes, against a real server ---
 
 
 class CountingServer:

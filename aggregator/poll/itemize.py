@@ -1,4 +1,5 @@
-"""A fetched document to normalised, classified items: parse, then normalise and classify."""
+"""A fetched document to normalised, classified items and their dedupe lookup keys: parse, then
+normalise and classify, then key (once, wherever the source is polled)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import datetime
 from functools import partial
 
 from aggregator.config.types import Config, SourceConfig
+from aggregator.dedupe.decide import lookup_keys
 from aggregator.models import Classification, FetchResult, Item
 from aggregator.normalise.classify import classify
 from aggregator.normalise.item import normalise, source_keys
@@ -38,3 +40,11 @@ def to_items(
         )
         for entry, key in zip(parsed, keys, strict=True)
     ]
+
+
+def items_and_keys(
+    result: FetchResult, source: SourceConfig, config: Config, now: datetime
+) -> tuple[list[Item], list[Keys]]:
+    """The items of a fetched document and the dedupe lookup keys of each."""
+    items = to_items(result, source, config, now)
+    return items, [lookup_keys(item) for item in items]

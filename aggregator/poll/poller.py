@@ -1,4 +1,4 @@
-"""Polling many sources: network and parsing in threads or worker processes (aggregator.poll.pool),
+"""Polling many sources: network and parsing in threads or pool processes (aggregator.poll.pool),
 storage in the calling thread."""
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class Poller:
     storage: Storage
     session: requests.Session
     limiter: HostLimiter
-    workers: int = 8
+    fetches: int = 8  # requests at once, over all hosts (threads here, or shared by the pool)
     clock: Callable[[], datetime] = utcnow
     robots: RobotsCache = field(default_factory=RobotsCache)
     poll_pool: PollPool = field(default_factory=PollPool)
@@ -51,9 +51,9 @@ class Poller:
     )
 
     @classmethod
-    def create(cls, config: Config, storage: Storage, *, workers: int = 8) -> Poller:
-        pool = PollPool(fetches=workers)
-        return cls(config, storage, new_session(), HostLimiter(), workers, poll_pool=pool)
+    def create(cls, config: Config, storage: Storage, *, fetches: int = 8) -> Poller:
+        pool = PollPool(fetches=fetches)
+        return cls(config, storage, new_session(), HostLimiter(), fetches, poll_pool=pool)
 
     def due_sources(self) -> list[SourceConfig]:
         now = self.clock()
@@ -84,7 +84,7 @@ class Poller:
         running: dict[Future[SourceFetch], SourceConfig] = {}
         finished: queue.SimpleQueue[Future[SourceFetch]] = queue.SimpleQueue()
         try:
-            with ThreadPoolExecutor(max_workers=max(1, min(self.workers, len(sources)))) as pool:
+            with ThreadPoolExecutor(max_workers=max(1, min(self.fetches, len(sources)))) as pool:
 
                 def submit_next() -> None:
                     source = next(waiting, None)
@@ -99,7 +99,7 @@ class Poller:
                     future.add_done_callback(finished.put)
 
                 # A bounded window of fetched-but-unstored sources keeps memory flat.
-                for _ in range(2 * self.workers):
+                for _ in range(2 * self.fetches):
                     submit_next()
                 while running:
                     done = _all_finished(finished)
@@ -133,7 +133,7 @@ class Poller:
         self.storage.save_source_states(unsaved)
 
     def close(self) -> None:
-        """Stop the polling worker processes, if any were started."""
+        """Stop the pool processes, if any were started."""
         self.poll_pool.close()
 
     def _fetch(self, source: SourceConfig, state: SourceState) -> SourceFetch:

@@ -1,16 +1,16 @@
-"""Polling in worker processes, one per core: each fetches with its own threads and parses there.
+"""Polling in pool processes, one per core: each fetches with its own threads and parses there.
 
 feedparser is pure Python, and so is most of an HTTP exchange: in one process, fetching and
 parsing hold the GIL that the storing thread needs. Here the calling process only stores.
 
-Politeness holds across processes because a host belongs to one worker, whose limiter sees all
+Politeness holds across processes because a host belongs to one process, whose limiter sees all
 of its requests. A host whose limits are lifted (no delay, robots.txt not consulted, room for a
-share of its concurrency in each worker) is spread over all workers, each taking its share.
+share of its concurrency in each process) is spread over all processes, each taking its share.
 
-Workers are spawned lazily (never forked from a threaded process) and only for polls big enough
-to repay their start-up. A worker that dies (a crash, the out-of-memory killer) takes its
+Processes are spawned lazily (never forked from a threaded process) and only for polls big enough
+to repay their start-up. A process that dies (a crash, the out-of-memory killer) takes its
 sources in flight with it: each is polled again in a process of its own, so only the source
-that kills its process again fails; the next job starts a new worker.
+that kills its process again fails; the next job starts a new process.
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ import requests
 
 from aggregator.config.types import Config, Settings, SourceConfig
 from aggregator.dedupe import decide as dedupe
-from aggregator.dedupe.decide import lookup_keys
 from aggregator.errors import AggregatorError
 from aggregator.fetch.client import new_session
 from aggregator.fetch.politeness import (
@@ -48,25 +47,25 @@ from aggregator.fetch.politeness import (
 )
 from aggregator.fetch.robots import RobotsCache
 from aggregator.models import FetchResult, Item, SourceState
-from aggregator.poll.itemize import Keys, to_items
+from aggregator.poll.itemize import Keys, items_and_keys
 from aggregator.poll.source import SourceFetch, poll_one
 
 log = logging.getLogger(__name__)
 MIN_SOURCES = 16  # fewer sources than this are polled in the calling process's threads
-DIED = "a polling worker died while polling this source (a crash or out of memory)"
+DIED = "a pool process died while polling this source (a crash or out of memory)"
 
 
 @dataclass(frozen=True)
 class PollJob:
     number: int
-    source: SourceConfig  # per_host_concurrency set to the worker's share on a spread host
+    source: SourceConfig  # per_host_concurrency set to the process's share on a spread host
     state: SourceState
     now: datetime
 
 
 @dataclass
-class WorkerKit:
-    """What one worker's threads share: connections, the per-host limiter, robots.txt rules,
+class ProcessKit:
+    """What one process's threads share: connections, the per-host limiter, robots.txt rules,
     and one parsing thread (parsing is CPU-bound: more threads would only fight for the GIL)."""
 
     session: requests.Session = field(default_factory=new_session)
@@ -76,26 +75,25 @@ class WorkerKit:
 
     def items_and_keys(
         self, result: FetchResult, source: SourceConfig, config: Config, now: datetime
-    ) -> tuple[list[Item], list[Keys] | None]:
-        return self.parser.submit(items_and_keys, result, source, config, now).result()
+    ) -> tuple[list[Item], list[Keys]]:
+        return self.parser.submit(process_items, result, source, config, now).result()
 
 
 # A job with the config it is polled under (without sources and feeds: only what polling one
-# source reads). Tests pass tasks that crash their worker.
-JobTask = Callable[[PollJob, Config, WorkerKit], SourceFetch]
+# source reads). Tests pass tasks that crash their process.
+JobTask = Callable[[PollJob, Config, ProcessKit], SourceFetch]
 
 
-def items_and_keys(
+def process_items(
     result: FetchResult, source: SourceConfig, config: Config, now: datetime
-) -> tuple[list[Item], list[Keys] | None]:
-    """The worker's ItemMaker: items and their dedupe lookup keys, so the store need not."""
-    items = to_items(result, source, config, now)
-    keys = [lookup_keys(item) for item in items]
-    dedupe.features.cache_clear()  # a worker sees each story once: the cache would only grow
-    return items, keys
+) -> tuple[list[Item], list[Keys]]:
+    """The process's ItemMaker: items_and_keys, forgetting the features it computed."""
+    made = items_and_keys(result, source, config, now)
+    dedupe.features.cache_clear()  # a process sees each story once: the cache would only grow
+    return made
 
 
-def poll_job(job: PollJob, config: Config, kit: WorkerKit) -> SourceFetch:
+def poll_job(job: PollJob, config: Config, kit: ProcessKit) -> SourceFetch:
     fetched = poll_one(
         job.source,
         job.state,
@@ -113,21 +111,21 @@ def poll_job(job: PollJob, config: Config, kit: WorkerKit) -> SourceFetch:
 
 
 def assign(
-    source: SourceConfig, state: SourceState, settings: Settings, workers: int, turn: int
+    source: SourceConfig, state: SourceState, settings: Settings, processes: int, turn: int
 ) -> tuple[int, SourceConfig]:
-    """Which worker polls the source, and the source as that worker sees it."""
+    """Which process polls the source, and the source as that process sees it."""
     url = source_url(source, state)
-    share = host_concurrency(source, settings) // workers
+    share = host_concurrency(source, settings) // processes
     lifted = polite_delay(url, source, settings.per_host_delay) <= 0 and not robots_apply(
         source, settings
     )
     if lifted and share >= 1:
-        return turn % workers, replace(source, per_host_concurrency=share)
-    return zlib.crc32(host_of(url).encode()) % workers, source
+        return turn % processes, replace(source, per_host_concurrency=share)
+    return zlib.crc32(host_of(url).encode()) % processes, source
 
 
 class _Inbox:
-    """The worker's end of the job pipe, read by each of its threads in turn: a thread takes
+    """The process's end of the job pipe, read by each of its threads in turn: a thread takes
     its next job itself (no hand-over queue), with the config the job is polled under."""
 
     def __init__(self, jobs: Connection) -> None:
@@ -154,11 +152,11 @@ class _Inbox:
             return None
 
 
-def worker_main(jobs: Connection, results: Connection, threads: int, task: JobTask) -> None:
-    """A worker process: `threads` threads take jobs until None, each sending its result back
+def process_main(jobs: Connection, results: Connection, threads: int, task: JobTask) -> None:
+    """A pool process: `threads` threads take jobs until None, each sending its result back
     as soon as it is ready. A job comes after the config it is polled under (sent on change)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it closes the pool
-    kit, inbox, sending = WorkerKit(), _Inbox(jobs), threading.Lock()
+    kit, inbox, sending = ProcessKit(), _Inbox(jobs), threading.Lock()
 
     def work() -> None:
         while (taken := inbox.next_job()) is not None:
@@ -172,15 +170,15 @@ def worker_main(jobs: Connection, results: Connection, threads: int, task: JobTa
             with sending:
                 results.send((job.number, fetched))
 
-    workers = [threading.Thread(target=work, name=f"poll-{n}") for n in range(threads)]
-    for thread in workers:
+    pollers = [threading.Thread(target=work, name=f"poll-{n}") for n in range(threads)]
+    for thread in pollers:
         thread.start()
-    for thread in workers:
+    for thread in pollers:
         thread.join()
 
 
 def run_alone(task: JobTask, job: PollJob, config: Config) -> SourceFetch:
-    return task(job, config, WorkerKit())
+    return task(job, config, ProcessKit())
 
 
 def poll_alone(task: JobTask, job: PollJob, config: Config) -> SourceFetch:
@@ -192,18 +190,18 @@ def poll_alone(task: JobTask, job: PollJob, config: Config) -> SourceFetch:
             return SourceFetch(job.source.id, error=DIED)
 
 
-class _Worker:
-    """One worker process, its two pipes, and the jobs it has not answered yet."""
+class _Process:
+    """One pool process, its two pipes, and the jobs it has not answered yet."""
 
     def __init__(self, threads: int, task: JobTask) -> None:
         context = get_context("spawn")
         job_reader, self._jobs = context.Pipe(duplex=False)
         self._results, result_writer = context.Pipe(duplex=False)
         self.process: BaseProcess = context.Process(
-            target=worker_main, args=(job_reader, result_writer, threads, task), daemon=True
+            target=process_main, args=(job_reader, result_writer, threads, task), daemon=True
         )
         self.process.start()
-        job_reader.close()  # the worker's ends: its death then reads as end of file here
+        job_reader.close()  # the process's ends: its death then reads as end of file here
         result_writer.close()
         self._task = task
         self._lock, self._sending = threading.Lock(), threading.Lock()
@@ -213,7 +211,7 @@ class _Worker:
         threading.Thread(target=self._collect, name="pollpool-collect", daemon=True).start()
 
     def submit(self, job: PollJob, config: Config) -> Future[SourceFetch] | None:
-        """The job's future; None when the worker is gone (the caller starts another)."""
+        """The job's future; None when the process is gone (the caller starts another)."""
         future: Future[SourceFetch] = Future()
         with self._lock:
             if not self.alive:
@@ -244,7 +242,7 @@ class _Worker:
             self.alive = False
             left, self._waiting = list(self._waiting.values()), {}
         if left:
-            log.warning("polling worker died with %d sources in flight; retrying each", len(left))
+            log.warning("pool process died with %d sources in flight; retrying each", len(left))
         for job, config, future in left:
             future.set_result(poll_alone(self._task, job, config))
         self._results.close()
@@ -253,15 +251,15 @@ class _Worker:
 
 
 class PollPool:
-    """Polls sources in `processes` workers, `fetches` at once in all; see the module doc."""
+    """Polls sources in `processes` processes, `fetches` at once in all; see the module doc."""
 
     def __init__(
         self, processes: int | None = None, fetches: int = 8, task: JobTask = poll_job
     ) -> None:
         self.processes = processes or os.cpu_count() or 1
-        self.threads = max(1, -(-fetches // self.processes))  # each worker's share
+        self.threads = max(1, -(-fetches // self.processes))  # each process's share
         self._task = task
-        self._workers: list[_Worker | None] = [None] * self.processes
+        self._processes: list[_Process | None] = [None] * self.processes
         self._lock = threading.Lock()
         self._closed = False
         self._numbers = itertools.count(1)
@@ -273,37 +271,37 @@ class PollPool:
         number = next(self._numbers)
         index, as_seen = assign(source, state, config.settings, self.processes, number)
         job, slim = PollJob(number, as_seen, state, now), self._slim(config)
-        while (future := self._worker(index).submit(job, slim)) is None:
+        while (future := self._process(index).submit(job, slim)) is None:
             pass  # it died between the two calls: the next call starts another
         return future
 
     def _slim(self, config: Config) -> Config:
-        """The config without sources and feeds, made once per config (sent once per worker)."""
+        """The config without sources and feeds, made once per config (sent once per process)."""
         slimmed = self._slimmed
         if slimmed is None or slimmed[0] is not config:
             slimmed = self._slimmed = (config, replace(config, sources=(), feeds=()))
         return slimmed[1]
 
-    def _worker(self, index: int) -> _Worker:
+    def _process(self, index: int) -> _Process:
         with self._lock:
             if self._closed:
                 raise AggregatorError("the polling pool is closed")
-            worker = self._workers[index]
-            if worker is None or not worker.alive:
-                worker = self._workers[index] = _Worker(self.threads, self._task)
-            return worker
+            process = self._processes[index]
+            if process is None or not process.alive:
+                process = self._processes[index] = _Process(self.threads, self._task)
+            return process
 
     @property
     def started(self) -> bool:
-        """Some worker is running (and holds its hosts' politeness state: last request times,
+        """Some process is running (and holds its hosts' politeness state: last request times,
         robots.txt rules), and the pool is open."""
         with self._lock:
-            return not self._closed and any(w is not None and w.alive for w in self._workers)
+            return not self._closed and any(w is not None and w.alive for w in self._processes)
 
     def close(self) -> None:
         with self._lock:
             self._closed = True
-            workers, self._workers = self._workers, [None] * self.processes
-        for worker in workers:
-            if worker is not None:
-                worker.stop()
+            processes, self._processes = self._processes, [None] * self.processes
+        for process in processes:
+            if process is not None:
+                process.stop()

@@ -18,7 +18,7 @@ from aggregator.errors import AggregatorError, FetchError, SourceGone
 from aggregator.fetch.politeness import HostLimiter, fetch_politely
 from aggregator.fetch.robots import RobotsCache
 from aggregator.models import FetchResult, Item, SourceState
-from aggregator.poll.itemize import Keys, to_items
+from aggregator.poll.itemize import Keys, items_and_keys
 
 
 @dataclass(frozen=True)
@@ -34,24 +34,15 @@ class SourceFetch:
     retry_after: float | None = None
     gone: bool = False
     elapsed: float = 0.0
-    keys: tuple[tuple[str, ...], ...] | None = None  # dedupe lookup keys of items, if known
+    keys: tuple[Keys, ...] = ()  # the dedupe lookup keys of each item
 
     @property
     def ok(self) -> bool:
         return self.error is None
 
 
-# Items and, when the maker computed them (aggregator.poll.pool), their dedupe lookup keys.
-ItemMaker = Callable[
-    [FetchResult, SourceConfig, Config, datetime], tuple[list[Item], list[Keys] | None]
-]
-
-
-def items_here(
-    result: FetchResult, source: SourceConfig, config: Config, now: datetime
-) -> tuple[list[Item], list[Keys] | None]:
-    """The ItemMaker parsing in the calling thread; the keys are left to ingest."""
-    return to_items(result, source, config, now), None
+# Items and their dedupe lookup keys (the pool's processes run it in their parsing thread).
+ItemMaker = Callable[[FetchResult, SourceConfig, Config, datetime], tuple[list[Item], list[Keys]]]
 
 
 def poll_one(
@@ -63,9 +54,9 @@ def poll_one(
     limiter: HostLimiter,
     now: datetime,
     robots: RobotsCache | None = None,
-    parse: ItemMaker = items_here,
+    parse: ItemMaker = items_and_keys,
 ) -> SourceFetch:
-    """Fetch and parse one source, here or in a polling worker (aggregator.poll.pool)."""
+    """Fetch and parse one source, here or in a pool process (aggregator.poll.pool)."""
     started = time.monotonic()
     try:
         result = fetch_politely(source, state, config.settings, session, limiter, robots)
@@ -96,9 +87,8 @@ def from_result(
     if body_hash == state.body_hash and state.url == source.url:
         return SourceFetch(source.id, result=result, body_hash=body_hash, unchanged_body=True)
     items, keys = parse(result, source, config, now)
-    known = tuple(keys) if keys is not None else None
     return SourceFetch(
-        source.id, result=result, items=tuple(items), body_hash=body_hash, keys=known
+        source.id, result=result, items=tuple(items), body_hash=body_hash, keys=tuple(keys)
     )
 
 

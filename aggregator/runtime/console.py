@@ -20,7 +20,7 @@ def standalone_admin(
     storage: Storage, sources_path: Path, feeds_dir: Path, *, trust_proxy: bool = False
 ) -> AdminApp:
     watcher = ConfigWatcher(sources_path, lambda config: cycle.take_config(config))
-    cycle = Cycle.watching(watcher, storage, feeds_dir, workers=1)
+    cycle = Cycle.watching(watcher, storage, feeds_dir, fetches=1)
 
     def config() -> Config:
         watcher.check_now()  # small file: re-read on each request, keep the last good version

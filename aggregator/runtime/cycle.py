@@ -39,9 +39,9 @@ class Cycle:
     _poll_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def fixed(cls, storage: Storage, config: Config, feeds_dir: Path, workers: int = 8) -> Cycle:
+    def fixed(cls, storage: Storage, config: Config, feeds_dir: Path, fetches: int = 8) -> Cycle:
         """A cycle over one configuration (a CLI command)."""
-        poller = Poller.create(config, storage, workers=workers)
+        poller = Poller.create(config, storage, fetches=fetches)
         return cls(storage, lambda: config, feeds_dir, poller)
 
     @classmethod
@@ -51,10 +51,10 @@ class Cycle:
         storage: Storage,
         feeds_dir: Path,
         *,
-        workers: int = 8,
+        fetches: int = 8,
     ) -> Cycle:
         """A cycle that follows `watcher`: call `take_config` from its on_change."""
-        poller = Poller.create(watcher.current, storage, workers=workers)
+        poller = Poller.create(watcher.current, storage, fetches=fetches)
         return cls(storage, lambda: watcher.current, feeds_dir, poller)
 
     def take_config(self, config: Config) -> None:
