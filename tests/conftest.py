@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import make_url
 
 from aggregator.store import Storage
-from tests.validation_support import json_feed_schema, publish_tricky
+from tests.support.validation import json_feed_schema, publish_tricky
 
 PG_URL_ENV = "AGGREGATOR_TEST_PG_URL"
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
