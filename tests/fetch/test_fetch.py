@@ -6,13 +6,11 @@ real threaded server on 127.0.0.1, because they depend on real sockets.
 
 from __future__ import annotations
 
-import contextlib
 import gzip
-import threading
 import time
 from collections.abc import Callable, Iterator
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 import requests
@@ -32,6 +30,7 @@ from aggregator.fetch.client import (
     split_content_type,
 )
 from aggregator.models import FetchResult, SourceState
+from tests.support.server import LocalServer
 
 FEED_URL = "https://board.example.org/feed/"
 RSS = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
@@ -269,27 +268,15 @@ Handler = Callable[[BaseHTTPRequestHandler], None]
 
 @pytest.fixture
 def serve() -> Iterator[Callable[[Handler], str]]:
-    servers: list[ThreadingHTTPServer] = []
+    servers: list[LocalServer] = []
 
     def start(handle: Handler) -> str:
-        class H(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    handle(self)
-
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
-        httpd.daemon_threads = True
-        threading.Thread(target=httpd.serve_forever, daemon=True).start()
-        servers.append(httpd)
-        return f"http://127.0.0.1:{httpd.server_address[1]}/feed"
+        servers.append(LocalServer(handle).start())
+        return servers[-1].url("/feed")
 
     yield start
-    for httpd in servers:
-        httpd.shutdown()
-        httpd.server_close()
+    for server in servers:
+        server.close()
 
 
 def send_feed(handler: BaseHTTPRequestHandler) -> None:

@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -26,6 +26,7 @@ from aggregator.poll.source import SourceFetch
 from aggregator.store import Storage
 from tests.support.faultfarm import rss
 from tests.support.pollpool import crash_on_crasher, slow_or_crash
+from tests.support.server import LocalServer
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 
@@ -170,47 +171,36 @@ def test_a_closed_pool_starts_no_workers() -> None:
 # --- politeness across pool processes, against a real server ---
 
 
-class CountingServer:
+class CountingServer(LocalServer):
     """Serves a small feed at every path, slowly, and remembers the most requests at once."""
 
     def __init__(self) -> None:
-        self.lock, self.now, self.most = threading.Lock(), 0, 0
+        self.now, self.most = 0, 0
         self.starts: list[float] = []
-        server = self
+        super().__init__()
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                with server.lock:
-                    server.now += 1
-                    server.most = max(server.most, server.now)
-                    server.starts.append(time.monotonic())
-                time.sleep(0.05)
-                body = rss(self.path.strip("/"), 2)
-                # Counted off before the reply: once it is sent, the client may free its slot
-                # and send the next request before this thread would count this one off.
-                with server.lock:
-                    server.now -= 1
-                self.send_response(200)
-                self.send_header("Content-Type", "application/rss+xml")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+    def handle(self, request: BaseHTTPRequestHandler) -> None:
+        with self._lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+            self.starts.append(time.monotonic())
+        time.sleep(0.05)
+        body = rss(request.path.strip("/"), 2)
+        # Counted off before the reply: once it is sent, the client may free its slot and send
+        # the next request before this thread would count this one off.
+        with self._lock:
+            self.now -= 1
+        request.send_response(200)
+        request.send_header("Content-Type", "application/rss+xml")
+        request.send_header("Content-Length", str(len(body)))
+        request.end_headers()
+        request.wfile.write(body)
 
 
 @pytest.fixture
 def counting() -> Iterator[CountingServer]:
-    server = CountingServer()
-    yield server
-    server.httpd.shutdown()
-    server.httpd.server_close()
+    with CountingServer() as server:
+        yield server
 
 
 @pytest.mark.parametrize("concurrency", [1, 4])

@@ -60,23 +60,17 @@ class GatedFeedServer(FeedServer):
         self.gate_reached = threading.Event()
         super().__post_init__()
 
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        base, server = super()._handler_class(), self
-
-        class Handler(base):  # type: ignore[valid-type,misc]
-            def do_GET(self) -> None:
-                with server._lock:
-                    server.arrived.setdefault(self.path, []).append(time.time())
-                    hold = self.path in server.gated
-                    server.gated.discard(self.path)
-                if hold:  # answer nobody: the worker that asked is killed meanwhile
-                    server.gate_reached.set()
-                    server.gate.wait(30)
-                    return
-                time.sleep(RESPONSE_DELAY)
-                super().do_GET()
-
-        return Handler
+    def handle(self, request: BaseHTTPRequestHandler) -> None:
+        with self._lock:
+            self.arrived.setdefault(request.path, []).append(time.time())
+            hold = request.path in self.gated
+            self.gated.discard(request.path)
+        if hold:  # answer nobody: the worker that asked is killed meanwhile
+            self.gate_reached.set()
+            self.gate.wait(30)
+            return
+        time.sleep(RESPONSE_DELAY)
+        super().handle(request)
 
 
 def story(n: int) -> tuple[str, str, str]:

@@ -15,14 +15,14 @@ import subprocess
 import tempfile
 import threading
 from collections import Counter
-from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cache
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from types import TracebackType
 from typing import Literal
 from urllib.parse import urlsplit
+
+from tests.support.server import LocalServer
 
 Mode = Literal["whole", "drip", "cut", "stream"]
 RSS = "application/rss+xml; charset=utf-8"
@@ -122,64 +122,29 @@ def farm_routes(max_bytes: int) -> dict[str, Reply]:
 
 
 @dataclass
-class FaultServer:
+class FaultServer(LocalServer):
     routes: dict[str, Reply] = field(default_factory=dict)
     tls: ssl.SSLContext | None = None
 
     def __post_init__(self) -> None:
-        self._lock = threading.Lock()
         self._hits: Counter[str] = Counter()
         self._stopping = threading.Event()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._httpd.daemon_threads = True
-        if self.tls is not None:
-            self._httpd.socket = self.tls.wrap_socket(self._httpd.socket, server_side=True)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-
-    @property
-    def base(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"{'https' if self.tls else 'http'}://{host!s}:{port}"
-
-    @property
-    def port(self) -> int:
-        return int(self._httpd.server_address[1])
-
-    def url(self, path: str) -> str:
-        return self.base + path
+        self.serve(self.tls)
 
     def hits(self, path: str) -> int:
         with self._lock:
             return self._hits[path]
 
-    def __enter__(self) -> FaultServer:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def close(self) -> None:
         self._stopping.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        super().close()
 
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                path = urlsplit(self.path).path
-                with server._lock:
-                    server._hits[path] += 1
-                reply = server.routes.get(path)
-                # the client giving up half-way is the point of most faults
-                with suppress(BrokenPipeError, ConnectionResetError, ssl.SSLError):
-                    send(self, reply or Reply(404, b"not found", "text/plain"), server._stopping)
-
-        return Handler
+    def handle(self, request: BaseHTTPRequestHandler) -> None:
+        path = urlsplit(request.path).path
+        with self._lock:
+            self._hits[path] += 1
+        reply = self.routes.get(path)
+        send(request, reply or Reply(404, b"not found", "text/plain"), self._stopping)
 
 
 def send(handler: BaseHTTPRequestHandler, reply: Reply, stopping: threading.Event) -> None:

@@ -7,11 +7,11 @@ Every request is recorded (path and headers) so tests can assert on conditional 
 from __future__ import annotations
 
 import hashlib
-import threading
 from dataclasses import dataclass, field
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
+
+from tests.support.server import LocalServer
 
 
 @dataclass
@@ -22,23 +22,12 @@ class Recorded:
 
 
 @dataclass
-class FeedServer:
+class FeedServer(LocalServer):
     documents: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     requests: list[Recorded] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-
-    @property
-    def base(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def url(self, path: str) -> str:
-        return self.base + path
+        self.serve()
 
     def set(self, path: str, body: bytes, content_type: str = "application/rss+xml") -> None:
         with self._lock:
@@ -48,31 +37,12 @@ class FeedServer:
         with self._lock:
             return [r for r in self.requests if r.path == path]
 
-    def __enter__(self) -> FeedServer:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                record = Recorded(self.path, dict(self.headers.items()))
-                with server._lock:
-                    server.requests.append(record)
-                    document = server.documents.get(self.path)
-                record.status = respond(self, document)
-
-        return Handler
+    def handle(self, request: BaseHTTPRequestHandler) -> None:
+        record = Recorded(request.path, dict(request.headers.items()))
+        with self._lock:
+            self.requests.append(record)
+            document = self.documents.get(request.path)
+        record.status = respond(request, document)
 
 
 LAST_MODIFIED = formatdate(1_700_000_000, usegmt=True)
