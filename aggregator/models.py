@@ -93,6 +93,7 @@ class Item:
     # published came from the time of polling (no date given, or a future one clamped): the
     # store keeps the date of the first sighting instead of moving it on every poll
     provisional_date: bool = False
+    signature: str | None = None  # dedupe's compact signature (JSON), made with the lookup keys
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,20 @@ class PollOutcome:
 
 
 @dataclass(frozen=True)
+class StoredSighting:
+    """One sighting of a candidate, as dedupe judges it."""
+
+    source_id: str
+    source_key: str
+    canonical_url: str | None
+    content_hash: str
+    published: datetime
+    signature: str | None  # dedupe's compact signature; None: stored before signatures were
+    title: str = ""  # read only for a sighting without a signature
+    summary: str = ""
+
+
+@dataclass(frozen=True)
 class Candidate:
     """An existing stored item that shares at least one lookup key with an incoming Item."""
 
@@ -176,11 +191,21 @@ class Candidate:
     title: str
     summary: str
     published: datetime
-    canonical_urls: tuple[str, ...]  # of every sighting
-    source_keys: tuple[tuple[str, str], ...]  # (source_id, source_key) of every sighting
-    sighting_hashes: Mapping[tuple[str, str], str]  # (source_id, source_key) -> content_hash
     representative_source: str
+    sightings: tuple[StoredSighting, ...]  # oldest first
     deleted: bool = False  # tombstoned: never resurrect, never publish
+
+    @property
+    def canonical_urls(self) -> tuple[str, ...]:
+        return tuple(s.canonical_url for s in self.sightings if s.canonical_url)
+
+    @property
+    def source_keys(self) -> tuple[tuple[str, str], ...]:
+        return tuple((s.source_id, s.source_key) for s in self.sightings)
+
+    @property
+    def sighting_hashes(self) -> Mapping[tuple[str, str], str]:
+        return {(s.source_id, s.source_key): s.content_hash for s in self.sightings}
 
 
 @dataclass(frozen=True)
@@ -212,4 +237,19 @@ class AddSighting:
     make_representative: bool  # the new sighting becomes what subscribers see
 
 
-Decision = NewItem | UpdateSighting | AddSighting
+@dataclass(frozen=True)
+class Regroup:
+    """The incoming item shows stored items to be grouped otherwise (it is like two that
+    contradict each other, or like a group that holds something it contradicts): the new
+    grouping of every sighting concerned, each a (source_id, source_key), the item's among them.
+    """
+
+    item_id: int  # the first of `items`
+    item: Item
+    keys: tuple[str, ...]
+    items: tuple[int, ...]  # the stored items whose sightings are grouped anew
+    groups: tuple[tuple[tuple[str, str], ...], ...]
+    reason: str
+
+
+Decision = NewItem | UpdateSighting | AddSighting | Regroup

@@ -1,22 +1,21 @@
 """Dedupe: which stored item, if any, an incoming Item announces. Pure: no HTTP, no database.
 
-This module holds the keys and the judging; what a title and summary are made of (`Features`)
-is computed in `aggregator.dedupe.features`.
+Lookup keys (`lookup_keys`) are what the store indexes; for an incoming item it reads the
+stored items sharing a key (at most BLOCK_LIMIT per key, newest first; a blocking key held by
+more is too common to block on) with their sightings' stored signatures, and `decide` judges:
 
-Lookup keys (`lookup_keys`) are what the store indexes; `Storage.candidates(keys)` returns the
-stored items sharing any key, and `decide` judges them, in this order:
-
-1. same (source_id, source_key) -> UpdateSighting (content_changed when the hash differs).
-   GUIDs are compared only within their own source: `src:` keys carry the source id.
-2. same canonical URL, and nothing says they differ (review type, subject, period, place)
-   -> AddSighting(reason="canonical-url").
-3. near-duplicate: published within 30 days; compatible (same review type and subject when both
-   are known: "Adult A" never matches "Adult B"; same month, event day, place when both name one);
-   not announced by the same source under another key; the same subject, or similar titles (and
-   summaries); and clearly better than any other candidate -> AddSighting("near-dup title=..").
+1. the same (source_id, source_key) -> UpdateSighting (content_changed when the hash differs);
+2. each candidate item is judged sighting by sighting (`evidence.same_story`): the item matches
+   it when some sighting is the same story and none contradicts it (another subject, date,
+   place, number or review type; the same source under another key and URL);
+3. one match -> AddSighting; several, none contradicting another -> AddSighting into the oldest,
+   the others merged into it (a later item can show two stored ones to be one story); several
+   that contradict each other -> NewItem (an ambiguous repost merges into neither);
 4. otherwise NewItem.
 
-Precision over recall: a wrong merge hides a review, a missed one only shows it twice.
+Every judgement is between two sightings alone, so the groups do not depend on the order in
+which items arrive. Precision over recall: a wrong merge hides a board's notice or a review, a
+missed one only shows it twice.
 
 Representative rule (`make_representative`): the original publisher wins over reposts. With a
 `source_rank` (lower is more authoritative, e.g. the publishing board over gov.uk over a
@@ -24,38 +23,49 @@ bulletin) the new sighting becomes representative when its rank is strictly lowe
 current representative's; on equal rank, or with no ranking, the earliest published sighting
 stays representative (the new one wins only if published strictly earlier). A source that
 re-announces its own representative story under a new GUID or URL spelling (same canonical URL)
-supersedes it, so a retitle shows, unless the new entry is older. A tombstoned
-(deleted) item still receives the sighting, so it is never re-created, but never changes
-representative: it stays hidden.
+supersedes it, so a retitle shows, unless the new entry is older. A tombstoned (deleted) item
+still receives the sighting, so it is never re-created, but never changes representative.
 
 Near-duplicate keys are bucketed by 30-day window (an item indexes its window and the next), so
-a key is only shared by items published within ~60 days: candidates per lookup stay bounded.
+a key is only shared by items published within ~60 days.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from aggregator.dedupe import minhash
-from aggregator.dedupe.features import (
-    FEATURE_CACHE,
-    MONTHS,
-    TYPE_TOKENS,
-    Features,
-    _days,
-    _plain,
-    _url_places,
+from aggregator.dedupe.cluster import partition
+from aggregator.dedupe.evidence import Seen, compatible, same_story
+from aggregator.dedupe.features import features
+from aggregator.dedupe.signature import Signature, dumps, loads, signature, text_signature
+from aggregator.models import (
+    AddSighting,
+    Candidate,
+    Decision,
+    Item,
+    NewItem,
+    Regroup,
+    StoredSighting,
+    UpdateSighting,
 )
-from aggregator.dedupe.features import features as features  # re-exported: dedupe.features
-from aggregator.models import AddSighting, Candidate, Decision, Item, NewItem, UpdateSighting
 from aggregator.normalise.canonical import canonical_url
 
-MAX_DAYS = 30
-AMBIGUITY_MARGIN = 0.5  # two near-duplicates scoring closer than this: merge into neither
 BUCKET_DAYS = 30
+BLOCK_LIMIT = 32  # holders read per lookup key; a blocking key held by more stops blocking
+_IDENTITY = ("src:", "url:")
+
+
+def is_identity_key(key: str) -> bool:
+    """The source's own key and a canonical URL: never too common to look up."""
+    return key.startswith(_IDENTITY)
+
+
+def with_signature(item: Item) -> Item:
+    """The item carrying its signature (made once, where the item is made; stored with it)."""
+    return item if item.signature else replace(item, signature=dumps(signature(item)))
 
 
 def lookup_keys(item: Item) -> tuple[str, ...]:
@@ -66,6 +76,7 @@ def lookup_keys(item: Item) -> tuple[str, ...]:
     url = _item_url(item)
     if url:
         keys.append(f"url:{url}")
+    keys += [f"url:{link}" for link in sorted(_signature_of(item).links)]  # pages it links to
     if feats.core:  # a month (not a day) named in the title is part of a bulletin's identity
         words = feats.core if feats.days else feats.core | feats.months
         title = minhash.digest(" ".join(sorted(words)))
@@ -95,16 +106,116 @@ def decide(
             return UpdateSighting(
                 cand.item_id, item, keys, content_changed=old_hash != item.content_hash
             )
-    mine = _with_item_facts(features(item.title, item.summary, item.category == "reviews"), item)
-    url = _item_url(item)
-    for cand in candidates:
-        if url and url in cand.canonical_urls and compatible(mine, _cand_features(cand)):
-            return _add(item, cand, keys, "canonical-url", source_rank)
-    judged = [(j[0], j[1], c) for c in candidates if (j := near_duplicate(item, mine, c))]
-    judged.sort(key=lambda match: match[0], reverse=True)
-    if judged and (len(judged) == 1 or judged[0][0] - judged[1][0] >= AMBIGUITY_MARGIN):
-        return _add(item, judged[0][2], keys, judged[0][1], source_rank)
-    return NewItem(item, keys)
+    mine = Seen(item.source_id, _item_url(item), item.published, _signature_of(item))
+    judged = [(judge(mine, c), c) for c in candidates]
+    touched = [(j, c) for j, c in judged if j.evidence]
+    if not touched:
+        return NewItem(item, keys)
+    live = [(j, c) for j, c in touched if not c.deleted]
+    if not live:  # only tombstones: the sighting goes to one, and stays hidden
+        best = max(touched, key=lambda m: (m[0].score, -m[1].item_id))
+        if best[0].conflicted:
+            return NewItem(item, keys)
+        return _add(item, best[1], keys, best[0].reason, source_rank)
+    if len(live) == 1 and not live[0][0].conflicted:
+        ((found, cand),) = live
+        return _add(item, cand, keys, found.reason, source_rank)
+    return _regroup(item, keys, mine, [c for _, c in live], source_rank)
+
+
+@dataclass(frozen=True)
+class Judged:
+    """What the sightings of one candidate say of an incoming item."""
+
+    evidence: tuple[float, str] | None  # the best: (score, reason)
+    conflicted: bool  # some sighting contradicts it
+
+    @property
+    def score(self) -> float:
+        return self.evidence[0] if self.evidence else 0.0
+
+    @property
+    def reason(self) -> str:
+        return self.evidence[1] if self.evidence else ""
+
+
+def judge(mine: Seen, cand: Candidate) -> Judged:
+    best: tuple[float, str] | None = None
+    conflicted = False
+    for sighting in _seen(cand):
+        if contradicts(mine, sighting):
+            conflicted = True
+        elif (found := same_story(mine, sighting)) and (best is None or found[0] > best[0]):
+            best = found
+    return Judged(best, conflicted)
+
+
+def contradicts(a: Seen, b: Seen) -> bool:
+    """Cannot be one story: something both name differs, or one source's two things."""
+    if not compatible(a.sig, b.sig):
+        return True
+    return a.source_id == b.source_id and (not a.url or a.url != b.url)
+
+
+def _regroup(
+    item: Item,
+    keys: tuple[str, ...],
+    mine: Seen,
+    cands: Sequence[Candidate],
+    source_rank: Callable[[str], int] | None,
+) -> Decision:
+    """Group the item and the candidates' sightings anew (aggregator.dedupe.cluster)."""
+    pair = (item.source_id, item.source_key)
+    seen = {pair: mine}
+    for cand in cands:
+        seen.update(zip(cand.source_keys, _seen(cand), strict=True))
+
+    def tier(a: tuple[str, str], b: tuple[str, str]) -> int | None:
+        found = same_story(seen[a], seen[b])
+        return _tier(found[1]) if found else None
+
+    def clash(a: tuple[str, str], b: tuple[str, str]) -> bool:
+        return contradicts(seen[a], seen[b])
+
+    groups = partition(list(seen), tier, clash)
+    mine_group = next(g for g in groups if pair in g)
+    before = [frozenset(c.source_keys) for c in cands]
+    if set(groups) == {frozenset([pair]), *before}:
+        return NewItem(item, keys)
+    for cand, held in zip(cands, before, strict=True):
+        if set(groups) == {held | {pair}, *(b for b in before if b is not held)}:
+            return _add(item, cand, keys, "regroup: joins one", source_rank)
+    return Regroup(
+        item_id=min(c.item_id for c in cands),
+        item=item,
+        keys=keys,
+        items=tuple(sorted(c.item_id for c in cands)),
+        groups=tuple(tuple(sorted(g)) for g in groups),
+        reason=f"regroup of {len(seen)} sightings into {len(groups)} (the new one with "
+        f"{len(mine_group) - 1})",
+    )
+
+
+def _tier(reason: str) -> int:
+    """How strong the evidence is: the same page, then a link to it, then resemblance."""
+    return 2 if reason == "canonical-url" else 1 if reason.startswith("link") else 0
+
+
+def _seen(cand: Candidate) -> list[Seen]:
+    return [
+        Seen(s.source_id, s.canonical_url, s.published, _stored_signature(s))
+        for s in cand.sightings
+    ]
+
+
+def _stored_signature(sighting: StoredSighting) -> Signature:
+    if sighting.signature:
+        return loads(sighting.signature)
+    return text_signature(sighting.title, sighting.summary)
+
+
+def _signature_of(item: Item) -> Signature:
+    return loads(item.signature) if item.signature else signature(item)
 
 
 def make_representative(
@@ -120,78 +231,6 @@ def make_representative(
         if new_rank != old_rank:
             return new_rank < old_rank
     return item.published < cand.published
-
-
-def near_duplicate(item: Item, mine: Features, cand: Candidate) -> tuple[float, str] | None:
-    """(score, audit reason) when cand is judged the same announcement as item, else None."""
-    if any(source == item.source_id for source, _ in cand.source_keys):
-        return None  # a source announces a thing once; two keys there are two things
-    days = abs((item.published - cand.published).total_seconds()) / 86400
-    theirs = _cand_features(cand)
-    if days > MAX_DAYS or not compatible(mine, theirs):
-        return None
-    title = jaccard(mine.core, theirs.core)
-    text = jaccard(mine.shingles, theirs.shingles)
-    if not _similar(mine, theirs, title, text):
-        return None
-    score = title + text / 2 + (1.0 if mine.subjects & theirs.subjects else 0.0) - days / 100
-    return score, f"near-dup title={title:.2f} text={text:.2f} days={days:.0f}"
-
-
-def _similar(mine: Features, theirs: Features, title: float, text: float) -> bool:
-    if mine.subjects and theirs.subjects:  # one may name more people, but none the other lacks
-        return mine.subjects <= theirs.subjects or theirs.subjects <= mine.subjects
-    if mine.subjects or theirs.subjects:
-        return title >= 0.8
-    thin = len(mine.core | theirs.core) < 2 and not mine.days & theirs.days
-    if thin:  # one shared word, no shared date: thin evidence on its own
-        return title >= 1.0 and text >= 0.3
-    return title >= 0.75 or (title >= 0.5 and text >= 0.5)
-
-
-def compatible(a: Features, b: Features) -> bool:
-    """False when something both name differs: review type, subject, month, day or place."""
-    if a.review_type and b.review_type and a.review_type != b.review_type:
-        return False
-    if a.strong and b.strong and not a.strong & b.strong:
-        return False
-    return all(
-        not (x and y) or bool(x & y)
-        for x, y in ((a.months, b.months), (a.days, b.days), (a.places, b.places))
-    )
-
-
-def _with_item_facts(feats: Features, item: Item) -> Features:
-    """Add what only the Item knows: its classified review type and, for training, its dates."""
-    rtype = feats.review_type
-    if rtype is None and item.review_type in TYPE_TOKENS:
-        rtype = item.review_type
-    days = set(feats.days)
-    if item.category == "training":
-        days |= _days(_plain(item.summary))
-        if item.event_date:
-            days.add(f"{item.event_date.day}-{MONTHS[item.event_date.month - 1]}")
-    places = feats.places | _url_places(item.url or item.canonical_url or "")
-    return replace(feats, review_type=rtype, days=frozenset(days), places=places)
-
-
-def _cand_features(cand: Candidate) -> Features:
-    return _stored_features(cand.title, cand.summary, cand.canonical_urls)
-
-
-@functools.lru_cache(maxsize=FEATURE_CACHE)
-def _stored_features(title: str, summary: str, urls: tuple[str, ...]) -> Features:
-    """A stored item's features: its sightings' hosts name places; its summary may name the day."""
-    feats = features(title, summary)
-    feats = replace(feats, places=feats.places.union(*(_url_places(u) for u in urls)))
-    training_days = _days(_plain(summary))
-    if feats.days or not training_days:
-        return feats
-    return replace(feats, days=training_days)
-
-
-def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    return len(a & b) / len(a | b) if a and b else 0.0
 
 
 def _buckets(published: datetime) -> tuple[int, int]:

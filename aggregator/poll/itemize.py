@@ -8,7 +8,7 @@ from datetime import datetime
 from functools import partial
 
 from aggregator.config.types import Config, SourceConfig
-from aggregator.dedupe.decide import lookup_keys
+from aggregator.dedupe.decide import lookup_keys, with_signature
 from aggregator.models import Classification, FetchResult, Item
 from aggregator.normalise.classify import classify
 from aggregator.normalise.item import normalise, source_keys
@@ -46,5 +46,5 @@ def items_and_keys(
     result: FetchResult, source: SourceConfig, config: Config, now: datetime
 ) -> tuple[list[Item], list[Keys]]:
     """The items of a fetched document and the dedupe lookup keys of each."""
-    items = to_items(result, source, config, now)
+    items = [with_signature(item) for item in to_items(result, source, config, now)]
     return items, [lookup_keys(item) for item in items]

@@ -34,7 +34,7 @@ from multiprocessing.process import BaseProcess
 import requests
 
 from aggregator.config.types import Config, Settings, SourceConfig
-from aggregator.dedupe import decide as dedupe
+from aggregator.dedupe.features import features
 from aggregator.errors import AggregatorError
 from aggregator.fetch.client import new_session
 from aggregator.fetch.politeness import (
@@ -89,7 +89,7 @@ def process_items(
 ) -> tuple[list[Item], list[Keys]]:
     """The process's ItemMaker: items_and_keys, forgetting the features it computed."""
     made = items_and_keys(result, source, config, now)
-    dedupe.features.cache_clear()  # a process sees each story once: the cache would only grow
+    features.cache_clear()  # a process sees each story once: the cache would only grow
     return made
 
 

@@ -158,6 +158,12 @@ class Raw:
         self.flush()
         return self._run(sql, tuple(params), fetch=True)
 
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """One statement now, after every queued write (for writes the queue may not reorder:
+        an UPDATE that moves a foreign key, a DELETE by another column)."""
+        self.flush()
+        self._run(sql, tuple(params))
+
     def where_in(self, column: str, values: Sequence[Any], array: str) -> Iterator[tuple[str, Any]]:
         """(`column` is one of `values`, its parameters), in as few statements as allowed."""
         if self.postgres:

@@ -138,6 +138,7 @@ class SightingRow(Base):
     source_categories: Mapped[list[str]] = mapped_column(JSON, default=list)
     content_hash: Mapped[str] = mapped_column(String(128), default="")
     lookup_keys: Mapped[list[str]] = mapped_column(JSON, default=list)  # what dedupe gave it
+    signature: Mapped[str | None] = mapped_column(Text)  # dedupe's compact signature (JSON)
 
     __table_args__ = (UniqueConstraint("source_id", "source_key", name="uq_sightings_source_key"),)
 

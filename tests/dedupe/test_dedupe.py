@@ -11,8 +11,8 @@ from types import ModuleType
 
 import pytest
 
-from aggregator.dedupe.decide import decide, lookup_keys, make_representative
-from aggregator.models import AddSighting, Candidate, Item, NewItem, UpdateSighting
+from aggregator.dedupe.decide import decide, lookup_keys, make_representative, with_signature
+from aggregator.models import AddSighting, Candidate, Item, NewItem, StoredSighting, UpdateSighting
 from aggregator.normalise.canonical import canonical_url
 
 
@@ -61,16 +61,23 @@ def make_item(
 
 
 def stored(item: Item, item_id: int = 7, *, deleted: bool = False) -> Candidate:
-    identity = (item.source_id, item.source_key)
+    """The item as the store hands it back: one sighting, its signature stored."""
+    item = with_signature(item)
+    sighting = StoredSighting(
+        item.source_id,
+        item.source_key,
+        item.canonical_url,
+        item.content_hash,
+        item.published,
+        item.signature,
+    )
     return Candidate(
         item_id=item_id,
         title=item.title,
         summary=item.summary,
         published=item.published,
-        canonical_urls=(item.canonical_url,) if item.canonical_url else (),
-        source_keys=(identity,),
-        sighting_hashes={identity: item.content_hash},
         representative_source=item.source_id,
+        sightings=(sighting,),
         deleted=deleted,
     )
 

@@ -44,7 +44,8 @@ def two_storages(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[lis
 def sources() -> list[list[Item]]:
     """Three polls: a story, the same story from another source (a merge), then an edit."""
     first = [make_item("board-a", "a-1", url=STORY), make_item("board-a", "a-2")]
-    second = [make_item("board-b", "b-7", url=STORY), make_item("board-b", "b-8")]
+    story = first[0].title  # a repost of the same page, under its title
+    second = [make_item("board-b", "b-7", url=STORY, title=story), make_item("board-b", "b-8")]
     edited = replace(first[0], title="DHR: Adult A (revised)", content_hash="revised")
     return [first, second, [edited, first[1]]]
 

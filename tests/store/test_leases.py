@@ -91,7 +91,8 @@ def test_one_publisher_at_a_time(db_url: str) -> None:
 
 def stale_new_item(source: str) -> NewItem:
     """The same article seen by two sources, decided before either was stored."""
-    item = make_item(source, f"{source}-post", url="https://board.example.org/news/training-day/")
+    url = "https://board.example.org/news/training-day/"
+    item = make_item(source, f"{source}-post", url=url, title="Training day announced")
     decision = decide(item, [])
     assert isinstance(decision, NewItem)
     return decision

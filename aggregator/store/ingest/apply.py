@@ -61,6 +61,7 @@ def apply_decisions(
             item_id = careful.apply(recheck(session, decision, redecide))
         if item_id is not None and item_id not in changed:
             changed.append(item_id)
+    changed += sorted(careful.touched.difference(changed))
     raw.flush()
     return changed
 

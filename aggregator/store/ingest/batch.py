@@ -1,4 +1,11 @@
-"""Candidates for a whole batch of items in one read: a few queries per source, not per item."""
+"""Candidates for a whole batch of items in one read: a few queries per source, not per item.
+
+Work per item is bounded whatever the content: for each lookup key at most the BLOCK_LIMIT
+newest holders are read, and a blocking key held by more items than that in its window (a title
+every board uses, a band of common words) stops being a blocking key, as record linkage treats
+oversized blocks. Identity keys (the source's own key, a canonical URL) always count. What is
+compared comes precomputed: each sighting's stored signature.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +15,30 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from aggregator.models import Candidate
+from aggregator.dedupe.decide import BLOCK_LIMIT, is_identity_key
+from aggregator.models import Candidate, StoredSighting
 from aggregator.store.rawsql import Raw, table_of
-from aggregator.store.schema import ItemRow
+from aggregator.store.schema import ItemRow, SightingRow
 
 _ITEMS = table_of(ItemRow)
+_SIGHTING_TABLE = table_of(SightingRow)
 _CANDIDATE_COLUMNS = ("id", "title", "summary", "published", "source_id", "deleted")
-_HOLDERS = 'SELECT "key", item_id FROM item_keys WHERE'
+_HELD = 'SELECT DISTINCT "key" FROM item_keys WHERE'
+_NEWEST_HOLDERS = (
+    'SELECT "key", item_id FROM (SELECT "key", item_id, ROW_NUMBER() OVER '
+    '(PARTITION BY "key" ORDER BY item_id DESC) AS n FROM item_keys WHERE'
+)
+_AT_MOST = f") AS holders WHERE n <= {BLOCK_LIMIT + 1}"
 _ITEM_ROWS = f"SELECT {', '.join(_CANDIDATE_COLUMNS)} FROM items WHERE"
 _SIGHTINGS = (
-    "SELECT item_id, source_id, source_key, canonical_url, content_hash FROM sightings WHERE"
+    "SELECT item_id, source_id, source_key, canonical_url, content_hash, published, signature, "
+    "CASE WHEN signature IS NULL THEN title ELSE '' END, "
+    "CASE WHEN signature IS NULL THEN summary ELSE '' END FROM sightings WHERE"
 )
+_SIGHTING_COLUMNS = (
+    "item_id", "source_id", "source_key", "canonical_url", "content_hash", "published",
+    "signature", "title", "summary",
+)  # fmt: skip
 
 
 class CandidateIndex:
@@ -38,24 +58,36 @@ class CandidateIndex:
         return [self._candidates[i] for i in sorted(ids) if i in self._candidates]
 
 
-def key_holders(raw: Raw, keys: Sequence[str]) -> list[Any]:
-    """(key, item_id) of every stored key among `keys`."""
-    return raw.select_in(_HOLDERS, '"key"', sorted(set(keys)), "text")
+def held_keys(raw: Raw, keys: Sequence[str]) -> set[str]:
+    """Which of `keys` some stored item holds."""
+    return {row[0] for row in raw.select_in(_HELD, '"key"', sorted(set(keys)), "text")}
+
+
+def key_holders(raw: Raw, keys: Sequence[str]) -> dict[str, set[int]]:
+    """key -> the items a lookup reads for it: at most BLOCK_LIMIT, the newest; none for an
+    oversized blocking key."""
+    found: dict[str, set[int]] = defaultdict(set)
+    rows = raw.select_in(_NEWEST_HOLDERS, '"key"', sorted(set(keys)), "text", _AT_MOST)
+    for key, item_id in rows:
+        found[key].add(item_id)
+    return {
+        key: ids if len(ids) <= BLOCK_LIMIT else set(sorted(ids)[-BLOCK_LIMIT:])
+        for key, ids in found.items()
+        if len(ids) <= BLOCK_LIMIT or is_identity_key(key)
+    }
 
 
 def candidate_index(session: Session, keys: Sequence[str]) -> CandidateIndex:
     raw = Raw.of(session)
-    holders: dict[str, set[int]] = defaultdict(set)
-    for key, item_id in key_holders(raw, keys):
-        holders[key].add(item_id)
+    holders = key_holders(raw, keys)
     ordered = sorted({i for ids in holders.values() for i in ids})
-    return CandidateIndex(dict(holders), read_candidates(raw, ordered))
+    return CandidateIndex(holders, read_candidates(raw, ordered))
 
 
 def find_candidates(session: Session, keys: Sequence[str]) -> list[Candidate]:
     """Items sharing any of `keys` (tombstones included), by item id."""
     raw = Raw.of(session)
-    ordered = sorted({item_id for _, item_id in key_holders(raw, keys)})
+    ordered = sorted({i for ids in key_holders(raw, keys).values() for i in ids})
     return list(read_candidates(raw, ordered).values())
 
 
@@ -67,7 +99,8 @@ def read_candidates(raw: Raw, item_ids: Sequence[int]) -> dict[int, Candidate]:
     rows = {values[0]: values for values in raw.read(_ITEMS, _CANDIDATE_COLUMNS, found)}
     sightings: dict[int, list[Any]] = defaultdict(list)
     tail = "ORDER BY first_seen, id"
-    for sighting in raw.select_in(_SIGHTINGS, "item_id", item_ids, "int", tail):
+    found = raw.select_in(_SIGHTINGS, "item_id", item_ids, "int", tail)
+    for sighting in raw.read(_SIGHTING_TABLE, _SIGHTING_COLUMNS, found):
         sightings[sighting[0]].append(sighting)
     return {i: _candidate(rows[i], sightings.get(i, [])) for i in item_ids if i in rows}
 
@@ -79,9 +112,7 @@ def _candidate(row: list[Any], sightings: Sequence[Any]) -> Candidate:
         title=title,
         summary=summary,
         published=published,
-        canonical_urls=tuple(s[3] for s in sightings if s[3]),
-        source_keys=tuple((s[1], s[2]) for s in sightings),
-        sighting_hashes={(s[1], s[2]): s[4] for s in sightings},
         representative_source=source_id,
+        sightings=tuple(StoredSighting(*s[1:]) for s in sightings),
         deleted=deleted,
     )

@@ -16,7 +16,7 @@ from itertools import chain, repeat
 from operator import attrgetter
 
 from aggregator.models import Decision, NewItem
-from aggregator.store.ingest.batch import key_holders
+from aggregator.store.ingest.batch import held_keys
 from aggregator.store.ingest.careful import REPRESENTATIVE_FIELDS, VALUE_FIELDS
 from aggregator.store.rawsql import Raw, table_of
 from aggregator.store.schema import ItemKeyRow, ItemRow, SightingRow
@@ -54,7 +54,7 @@ def fresh_new_items(
     unknown = set(chain.from_iterable(d.keys for d in news))
     if not raw.postgres:
         unknown -= free_keys
-    taken = {key for key, _ in key_holders(raw, list(unknown))} if unknown else set()
+    taken = held_keys(raw, list(unknown)) if unknown else set()
     return [
         d
         for d in news

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from aggregator.models import AddSighting, Decision, Item, NewItem, UpdateSighting
+from aggregator.models import AddSighting, Decision, Item, NewItem, Regroup, UpdateSighting
 from aggregator.store.rawsql import Raw, table_of
 from aggregator.store.schema import AuditRow, ItemKeyRow, ItemRow, SightingRow
 
@@ -35,7 +35,13 @@ REPRESENTATIVE_FIELDS = (
     "source_id",
 )
 # A sighting's own values (lookup_keys aside): what an item shows, and what only it knows.
-VALUE_FIELDS = (*REPRESENTATIVE_FIELDS, "source_key", "source_categories", "content_hash")
+VALUE_FIELDS = (
+    *REPRESENTATIVE_FIELDS,
+    "source_key",
+    "source_categories",
+    "content_hash",
+    "signature",
+)
 _SIGHTING_COLUMNS = ("id", "item_id", "lookup_keys", *VALUE_FIELDS)
 _SIGHTINGS_OF = f"SELECT {', '.join(_SIGHTING_COLUMNS)} FROM sightings WHERE source_id = "
 _ITEMS_OF = "SELECT id, representative_id FROM items WHERE"
@@ -101,16 +107,37 @@ class Careful:
         self._sightings = sightings
         self._named = set(item_ids)
         self._representatives: dict[int, int | None] | None = None  # item id -> its sighting
+        self.touched: set[int] = set()  # items a regroup changed, beside each decision's own
 
     def apply(self, decision: Decision) -> int | None:
         existing = self._sighting(pair_of(decision.item))
         if existing is not None:
             return self.update_sighting(existing, decision.item, decision.keys)
+        if isinstance(decision, Regroup):
+            return self.regroup(decision)
         if isinstance(decision, NewItem) or not self._item_exists(decision.item_id):
             return self.create_item(decision.item, decision.keys)
         reason = decision.reason if isinstance(decision, AddSighting) else "sighting was missing"
         promote = isinstance(decision, AddSighting) and decision.make_representative
         return self.add_sighting(decision.item_id, decision, reason, promote)
+
+    def regroup(self, decision: Regroup) -> int:
+        """Group the sightings anew (aggregator.store.ingest.regroup); forget what moved."""
+        from aggregator.store.ingest.regroup import apply_regroup
+
+        def add(item_id: int, item: Item, keys: Sequence[str]) -> None:
+            assert self._insert_sighting(item_id, item, keys) is not None
+
+        touched = apply_regroup(
+            self.raw, decision, self.now, self.create_item, add, self.new_public_id
+        )
+        for group in decision.groups:
+            for pair in group:
+                self._sightings.pop(pair, None)
+        for item_id in touched:
+            self._forget_item(item_id)
+        self.touched.update(touched)
+        return touched[0]
 
     def update_sighting(self, sighting: Row, item: Item, keys: Sequence[str]) -> int | None:
         """Refresh a known sighting; copy it onto its item when it is the representative."""

@@ -18,7 +18,7 @@ from typing import Protocol
 from sqlalchemy.orm import Session
 
 from aggregator.models import Candidate, Decision, Item, NewItem
-from aggregator.store.ingest.batch import find_candidates, key_holders
+from aggregator.store.ingest.batch import find_candidates, held_keys
 from aggregator.store.rawsql import Raw
 
 
@@ -59,7 +59,7 @@ def lock_keys(session: Session, keys: Sequence[str]) -> None:
 
 
 def keys_taken(session: Session, keys: Sequence[str]) -> bool:
-    return bool(key_holders(Raw.of(session), keys))
+    return bool(held_keys(Raw.of(session), keys))
 
 
 def recheck(session: Session, decision: Decision, redecide: Redecide | None) -> Decision:
