@@ -14,10 +14,11 @@ from typing import Any
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from aggregator.models import Decision, Item, NewItem
+from aggregator.models import Decision, Item, NewItem, Regroup
 from aggregator.store.ingest.bulk import create_items, fresh_new_items
 from aggregator.store.ingest.careful import REPRESENTATIVE_FIELDS, Careful, pair_of, read_sightings
 from aggregator.store.ingest.keylock import Redecide, lock_keys, new_item_keys, recheck
+from aggregator.store.ingest.regroup import regroup
 from aggregator.store.rawsql import Raw
 from aggregator.store.schema import ItemKeyRow, ItemRow, SightingRow
 
@@ -55,13 +56,19 @@ def apply_decisions(
     named = [d.item_id for d in decisions if not isinstance(d, NewItem)]
     careful = Careful(raw, now, stored, new_public_id, named)
     changed: list[int] = []
+    touched: set[int] = set()  # items a regroup changed beside the decision's own
     for decision in decisions:
         item_id = created.get(id(decision))
         if item_id is None:
-            item_id = careful.apply(recheck(session, decision, redecide))
+            final = recheck(session, decision, redecide)
+            if isinstance(final, Regroup):
+                item_id, moved = regroup(careful, final)
+                touched.update(moved)
+            else:
+                item_id = careful.apply(final)
         if item_id is not None and item_id not in changed:
             changed.append(item_id)
-    changed += sorted(careful.touched.difference(changed))
+    changed += sorted(touched.difference(changed))
     raw.flush()
     return changed
 

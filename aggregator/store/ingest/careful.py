@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from aggregator.models import AddSighting, Decision, Item, NewItem, Regroup, UpdateSighting
+from aggregator.models import AddSighting, Item, NewItem, UpdateSighting
 from aggregator.store.rawsql import Raw, table_of
 from aggregator.store.schema import AuditRow, ItemKeyRow, ItemRow, SightingRow
 
@@ -107,37 +107,16 @@ class Careful:
         self._sightings = sightings
         self._named = set(item_ids)
         self._representatives: dict[int, int | None] | None = None  # item id -> its sighting
-        self.touched: set[int] = set()  # items a regroup changed, beside each decision's own
 
-    def apply(self, decision: Decision) -> int | None:
-        existing = self._sighting(pair_of(decision.item))
+    def apply(self, decision: NewItem | UpdateSighting | AddSighting) -> int | None:
+        existing = self.sighting(pair_of(decision.item))
         if existing is not None:
             return self.update_sighting(existing, decision.item, decision.keys)
-        if isinstance(decision, Regroup):
-            return self.regroup(decision)
         if isinstance(decision, NewItem) or not self._item_exists(decision.item_id):
             return self.create_item(decision.item, decision.keys)
         reason = decision.reason if isinstance(decision, AddSighting) else "sighting was missing"
         promote = isinstance(decision, AddSighting) and decision.make_representative
         return self.add_sighting(decision.item_id, decision, reason, promote)
-
-    def regroup(self, decision: Regroup) -> int:
-        """Group the sightings anew (aggregator.store.ingest.regroup); forget what moved."""
-        from aggregator.store.ingest.regroup import apply_regroup
-
-        def add(item_id: int, item: Item, keys: Sequence[str]) -> None:
-            assert self._insert_sighting(item_id, item, keys) is not None
-
-        touched = apply_regroup(
-            self.raw, decision, self.now, self.create_item, add, self.new_public_id
-        )
-        for group in decision.groups:
-            for pair in group:
-                self._sightings.pop(pair, None)
-        for item_id in touched:
-            self._forget_item(item_id)
-        self.touched.update(touched)
-        return touched[0]
 
     def update_sighting(self, sighting: Row, item: Item, keys: Sequence[str]) -> int | None:
         """Refresh a known sighting; copy it onto its item when it is the representative."""
@@ -171,11 +150,11 @@ class Careful:
         values |= {name: getattr(item, name) for name in REPRESENTATIVE_FIELDS}
         item_id = self.raw.insert_returning_id(_ITEMS, values | {"representative_id": 0})
         assert item_id is not None
-        sighting_id = self._insert_sighting(item_id, item, keys)
+        sighting_id = self.insert_sighting(item_id, item, keys)
         if sighting_id is None:  # lost the race: the other writer's sighting (and item) wins
             self.raw.delete(_ITEMS, item_id)
             self._forget_item(item_id)
-            existing = self._sighting(pair_of(item))
+            existing = self.sighting(pair_of(item))
             assert existing is not None, "ON CONFLICT without a conflicting row"
             return self.update_sighting(existing, item, keys)
         self._update_item(item_id, {"representative_id": sighting_id})
@@ -190,9 +169,9 @@ class Careful:
         promote: bool,
     ) -> int | None:
         item = decision.item
-        sighting_id = self._insert_sighting(item_id, item, decision.keys)
+        sighting_id = self.insert_sighting(item_id, item, decision.keys)
         if sighting_id is None:  # a concurrent writer stored it meanwhile
-            existing = self._sighting(pair_of(item))
+            existing = self.sighting(pair_of(item))
             assert existing is not None, "ON CONFLICT without a conflicting row"
             return self.update_sighting(existing, item, decision.keys)
         self.add_keys(item_id, decision.keys)
@@ -209,14 +188,21 @@ class Careful:
         rows = [(key, item_id) for key in sorted(set(keys))]
         self.raw.insert(_KEYS, ("key", "item_id"), rows, "ON CONFLICT DO NOTHING")
 
-    def _insert_sighting(self, item_id: int, item: Item, keys: Sequence[str]) -> int | None:
+    def insert_sighting(self, item_id: int, item: Item, keys: Sequence[str]) -> int | None:
         """Insert a sighting, return its id; None when a concurrent writer inserted it first."""
         values = sighting_values(item, keys)
         values |= {"item_id": item_id, "first_seen": self.now, "last_seen": self.now}
         self._sightings.pop(pair_of(item), None)
         return self.raw.insert_returning_id(_SIGHTINGS, values, _ON_PAIR)
 
-    def _sighting(self, pair: Pair) -> Row | None:
+    def forget(self, pairs: Iterable[Pair], item_ids: Iterable[int]) -> None:
+        """Sightings and items changed behind this object's back (a regroup)."""
+        for pair in pairs:
+            self._sightings.pop(pair, None)
+        for item_id in item_ids:
+            self._forget_item(item_id)
+
+    def sighting(self, pair: Pair) -> Row | None:
         if pair not in self._sightings:
             self._sightings.update(read_sightings(self.raw, [pair]))
         return self._sightings[pair]

@@ -14,10 +14,11 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from aggregator.models import Regroup
+from aggregator.models import Item, Regroup
 from aggregator.store.ingest.careful import (
     INGEST_ACTOR,
     REPRESENTATIVE_FIELDS,
+    Careful,
     Pair,
     Row,
     pair_of,
@@ -32,6 +33,22 @@ _AUDIT_COLUMNS = ("item_id", "action", "detail", "actor", "at")
 # (item, keys) -> id of the item created for the new sighting; (item id, item, keys) -> None
 CreateItem = Callable[[Any, Sequence[str]], int | None]
 AddSighting = Callable[[int, Any, Sequence[str]], None]
+
+
+def regroup(careful: Careful, decision: Regroup) -> tuple[int | None, list[int]]:
+    """Apply a Regroup through `careful`'s writes; (the new sighting's item, items touched)."""
+    existing = careful.sighting(pair_of(decision.item))
+    if existing is not None:  # stored meanwhile (a concurrent writer): an update after all
+        return careful.update_sighting(existing, decision.item, decision.keys), []
+
+    def add(item_id: int, item: Item, keys: Sequence[str]) -> None:
+        assert careful.insert_sighting(item_id, item, keys) is not None
+
+    touched = apply_regroup(
+        careful.raw, decision, careful.now, careful.create_item, add, careful.new_public_id
+    )
+    careful.forget([pair for group in decision.groups for pair in group], touched)
+    return touched[0], touched
 
 
 def apply_regroup(
