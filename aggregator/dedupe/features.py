@@ -39,7 +39,7 @@ _SYNONYMS = tuple(  # (substrings, one of which every match contains; pattern; r
     )
 )
 _SUBJECT = re.compile(
-    r"\b(?i:(adult|child|baby|infant|mr|mrs|ms|miss|family|young person|person|sibling|mother|"
+    r"\b(?i:(adult|child|baby|infant|mrs|mr|ms|miss|family|young person|person|sibling|mother|"
     r"father))s?\s+([A-Z]{1,2}|\d{1,2})\b"
 )
 _SUBJECT_HINT = re.compile(r"\s(?:[A-Z]{1,2}|\d{1,2})\b")  # part of every _SUBJECT match
