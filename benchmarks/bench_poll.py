@@ -1,6 +1,10 @@
 """Polling and publishing, side by side with the `reader` library on the same feed farm.
 
     .venv/bin/python benchmarks/bench_poll.py [--sources 1000] [--entries 20] [--json out.json]
+        [--text {legacy,realistic,stress}]
+
+The farm's stories (--text, default realistic): board-style titles and real English bodies, or
+the old pseudo-word text, or a 30-word vocabulary where every item resembles every other.
 
 Ours and reader each run in a process of their own, as a long-running service would: set up
 (open the store, add feeds), a cold poll of a fresh SQLite database, then a warm poll in the same
@@ -8,7 +12,7 @@ process, where every source answers 304. Another process then does one more warm
 scratch, as a one-shot `aggregator poll` would. Wall and CPU times exclude start-up and set-up;
 CPU counts every process (our parsing workers too). Peak memory is the largest sum of RSS over
 the polling process and all its children, sampled every 50 ms. The scale test seeds stores of 1k
-and 100k synthetic items, then times a cold poll of a few farm sources and one publish_all into
+and 100k synthetic items, then times a cold poll of a few farm sources and one publish into
 an empty folder.
 """
 
@@ -63,7 +67,7 @@ def ours_child(sources_path: str, db_path: str, polls: int) -> dict[str, Any]:
     """`polls` polls of all sources by one Poller, as the service runs them: the first poll of
     a new database is cold, the next ones find every source unchanged (304)."""
     from aggregator.config import load_config
-    from aggregator.poll import Poller
+    from aggregator.poll.poller import Poller
     from aggregator.store import Storage
 
     config = load_config(sources_path)
@@ -174,9 +178,10 @@ def scale_costs(
 def _poll_and_publish(
     storage: Any, base: str, farm: list[FarmSource], feeds: Path
 ) -> dict[str, float]:
+    from aggregator.clock import utcnow
     from aggregator.config import parse_config
-    from aggregator.poll import Poller, utcnow
-    from aggregator.publish import publish_all
+    from aggregator.poll.poller import Poller
+    from aggregator.publish import publish
 
     polls, publishes = [], []
     for round_ in range(3):
@@ -188,7 +193,7 @@ def _poll_and_publish(
         polls.append(time.perf_counter() - started)
         target = feeds / str(round_)
         started = time.perf_counter()
-        publish_all(storage, config, target, now=utcnow())
+        publish(storage, config, target, now=utcnow())
         publishes.append(time.perf_counter() - started)
     return {"poll": statistics.median(polls), "publish": statistics.median(publishes)}
 
@@ -197,13 +202,17 @@ def _poll_and_publish(
 
 
 def run(
-    sources: int, entries: int, scale_sizes: list[int], reader_workers: list[int]
+    sources: int,
+    entries: int,
+    scale_sizes: list[int],
+    reader_workers: list[int],
+    text: str = "realistic",
 ) -> dict[str, Any]:
     from farm import build_farm, serve
 
     work = Path(tempfile.mkdtemp(prefix="bench-poll-"))
-    farm = build_farm(work / "www", sources, entries)
-    results: dict[str, Any] = {"sources": sources, "entries": entries}
+    farm = build_farm(work / "www", sources, entries, text=text)
+    results: dict[str, Any] = {"sources": sources, "entries": entries, "text": text}
     with serve(work / "www") as (base, how):
         results["server"] = how
         sources_path = write_sources(work / "sources.toml", base, farm)
@@ -239,7 +248,8 @@ def report(results: dict[str, Any]) -> list[tuple[str, str]]:
     """(measure, result) rows for the Markdown table; goals against reader's default setup."""
     ours = results["ours"]
     cold, warm, fresh = polls(results, "ours")
-    farm = f"{results['sources']:,} sources × {results['entries']} entries"
+    text = results.get("text", "legacy")  # results written before --text were legacy
+    farm = f"{results['sources']:,} sources × {results['entries']} entries ({text} text)"
     rows = [("Feed farm", f"{farm} on 127.0.0.1, served by {results['server']}")]
     rows.append(("Our cold poll, wall", f"{cold:.2f} s ({ours['items']:,} items)"))
     rows.append(("Our warm poll (all 304), wall", _warm(warm, fresh)))
@@ -281,7 +291,7 @@ def report(results: dict[str, Any]) -> list[tuple[str, str]]:
     )
     scale = results["scale"]
     sizes = sorted(scale, key=int)
-    for what, detail in (("poll", "10 new sources × 20 entries"), ("publish", "publish_all")):
+    for what, detail in (("poll", "10 new sources × 20 entries"), ("publish", "publish.publish")):
         for size in sizes:
             label = f"{what.capitalize()} cost at {int(size):,} stored items ({detail})"
             rows.append((label, f"{scale[size][what] * 1000:.0f} ms"))
@@ -306,6 +316,12 @@ def main() -> None:
     parser.add_argument("--scale", type=int, nargs="*", default=[1000, 100_000])
     parser.add_argument("--reader-workers", type=int, nargs="*", default=[1, 16])
     parser.add_argument("--json", type=Path, help="also write the raw results here")
+    parser.add_argument(
+        "--text",
+        choices=("legacy", "realistic", "stress"),  # farm.TEXTS; farm is imported where used
+        default="realistic",
+        help="the farm's story text (see benchmarks/farm.py)",
+    )
     args = parser.parse_args()
     if args.child:
         kind, *rest = args.child
@@ -314,7 +330,7 @@ def main() -> None:
         else:
             print(json.dumps(reader_child(rest[0], rest[1], int(rest[2]), int(rest[3]))))
         return
-    results = run(args.sources, args.entries, args.scale, args.reader_workers)
+    results = run(args.sources, args.entries, args.scale, args.reader_workers, args.text)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     for metric, value in report(results):

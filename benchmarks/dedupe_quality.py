@@ -1,13 +1,18 @@
 """Dedupe quality and cost.
 
     .venv/bin/python benchmarks/dedupe_quality.py [--sizes 1000 100000] [--per-day 12]
+        [--orders 20] [--text realistic|stress]
 
-Prints precision, recall and F1 on duplicate pairs of the labelled announcements
-(tests/fixtures/dedupe/announcements.jsonl), then the cost per added item (lookup_keys +
-candidate lookup in an in-memory key index + decide) with 1,000 and 100,000 stored synthetic
-items. The store grows as a real one does, by time: synthetic items arrive at a constant rate
-(--per-day), so a larger store spans more years. A second line per size packs the same number of
-items into one year, to show how the cost depends on density rather than on store size.
+Prints, for each labelled set (tests/fixtures/dedupe/announcements.jsonl, and the generic-title
+families of generic_families.jsonl, written before the matcher they score): precision and
+recall on duplicate pairs, the wrong merges, and how many distinct groupings --orders random
+arrival orders give (1: the same groups every time). Then the cost per added item (lookup_keys
++ candidate lookup in an in-memory key index bounded as the store's is + decide) with 1,000 and
+100,000 stored items. The stored items are written as boards write them: formulaic titles from
+benchmarks/realtext.py (many identical across boards), bodies of real English sentences
+(pydoc_data's language reference, shipped with Python), about 10% reposted by another source
+quoting the story; --text stress draws titles and bodies from a 30-word vocabulary instead.
+They arrive at a constant rate (--per-day), so a larger store spans more time.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import random
 import statistics
 import sys
 import time
+from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,40 +31,22 @@ from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from aggregator.dedupe.decide import (  # noqa: E402
-    _stored_features,
-    decide,
-    features,
-    lookup_keys,
-)
+import realtext  # noqa: E402
+
+from aggregator.dedupe.decide import decide, lookup_keys, with_signature  # noqa: E402
+from aggregator.dedupe.features import features  # noqa: E402
 from aggregator.models import Item, NewItem  # noqa: E402
 from aggregator.normalise.canonical import canonical_url  # noqa: E402
 
-
-def _words(text: str) -> list[str]:
-    return text.split()
-
-
-FIRST_NAMES = _words(
-    "Chloe Sam Daniel Rosie Amira Kelly Tom Anna Grace Linda Jade Paul Helen Zara Leo"
-)
-AREAS = _words(
-    "Hampshire Portsmouth Kent Norfolk Leeds Southwark Devon Essex Surrey York Derby Luton"
-)
-TOPICS = _words(
-    "self-neglect hoarding cuckooing exploitation coercive-control fire-safety transitions "
-    "mental-capacity professional-curiosity neglect modern-slavery county-lines"
-)
-WORDS = _words(
-    "agencies worked together review found missed opportunities share information risk family "
-    "support housing health police adult social care learning recommendations practitioners "
-    "board published report partnership training course online places book"
-)
+FIXTURES = ROOT / "tests" / "fixtures" / "dedupe"
+BOARDS = 200
+REPOSTED = 0.10
 
 
 def load_memory_index() -> ModuleType:
-    path = ROOT / "tests" / "fixtures" / "dedupe" / "memory_index.py"
+    path = FIXTURES / "memory_index.py"
     spec = importlib.util.spec_from_file_location("dedupe_memory_index", path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
@@ -67,64 +55,61 @@ def load_memory_index() -> ModuleType:
     return module
 
 
-def synthetic_title(rng: random.Random, when: datetime) -> tuple[str, str, str | None]:
-    kind = rng.random()
-    area = rng.choice(AREAS)
-    if kind < 0.35:
-        subject = rng.choice(
-            [f"Adult {rng.choice('ABCDEFGHJKLMNPRSTVWXYZ')}", rng.choice(FIRST_NAMES)]
-        )
-        rtype = rng.choice(["sar", "dhr", "cspr"])
-        label = {"sar": "Safeguarding Adults Review", "dhr": "DHR", "cspr": "LCSPR"}[rtype]
-        return f"{label} – {subject} ({area})", "reviews", rtype
-    if kind < 0.6:
-        return (
-            f"{rng.choice(['Course', 'Workshop', 'Briefing'])}: {rng.choice(TOPICS)}"
-            f" – {when:%-d %B %Y}",
-            "training",
-            None,
-        )
-    if kind < 0.7:
-        return f"{area} Safeguarding Bulletin – {when:%B %Y}", "news", None
-    return f"{area}: new guidance on {rng.choice(TOPICS)} and {rng.choice(TOPICS)}", "news", None
+def _story(rng: random.Random, when: datetime, text: str) -> tuple[str, str]:
+    if text == "stress":
+        return realtext.stress_title(rng), " ".join(realtext.stress_paragraphs(rng))
+    return realtext.board_title(rng, when), " ".join(realtext.prose(rng))
 
 
-def synthetic_items(count: int, per_day: float, seed: int, start: datetime) -> Iterator[Item]:
+def synthetic_items(
+    count: int, per_day: float, seed: int, start: datetime, text: str = "realistic"
+) -> Iterator[Item]:
+    """Items as boards publish them, signed as polling signs them; ~10% reposts."""
     rng = random.Random(seed)
     step = timedelta(days=1) / per_day
+    recent: list[Item] = []
     for n in range(count):
         when = start + step * n
-        title, category, rtype = synthetic_title(rng, when)
-        source = f"source-{rng.randrange(40)}"
-        url = f"https://www.{source}.org.uk/{when:%Y/%m}/post-{seed}-{n}/?utm_source=rss"
-        summary = " ".join(rng.choice(WORDS) for _ in range(rng.randint(15, 40)))
-        yield Item(
-            source_id=source,
-            source_key=f"{url}?p={n}",
-            title=title,
-            url=url,
-            canonical_url=canonical_url(url),
-            summary=summary,
-            content_html=None,
-            published=when,
-            updated=when,
-            category=category,  # type: ignore[arg-type]
-            review_type=rtype,  # type: ignore[arg-type]
-            content_hash=str(n),
+        source = f"board-{rng.randrange(BOARDS)}"
+        url = f"https://www.{source}.org.uk/{when:%Y/%m}/post-{seed}-{n}/"
+        if recent and rng.random() < REPOSTED:
+            story = rng.choice(recent)
+            title = realtext.near_title(rng, story.title, source)
+            summary = f"From our partners: {story.summary}"
+        else:
+            title, summary = _story(rng, when, text)
+        item = with_signature(
+            Item(
+                source_id=source,
+                source_key=f"{url}?p={n}",
+                title=title,
+                url=url,
+                canonical_url=canonical_url(url),
+                summary=summary[:600],
+                content_html=None,
+                published=when,
+                updated=when,
+                category="news",
+                review_type=None,
+                content_hash=str(n),
+            )
         )
+        recent = [*recent[-50:], item]
+        yield item
 
 
-def cost_per_added_item(memory: ModuleType, stored: int, per_day: float) -> tuple[float, float]:
+def cost_per_added_item(
+    memory: ModuleType, stored: int, per_day: float, text: str
+) -> tuple[float, float]:
     """(median µs per added item, mean candidates per lookup) with `stored` items already in."""
     index = memory.MemoryIndex()
     start = datetime(2000, 1, 1, tzinfo=UTC)
-    for item in synthetic_items(stored, per_day, seed=1, start=start):
+    for item in synthetic_items(stored, per_day, seed=1, start=start, text=text):
         index.apply(NewItem(item, lookup_keys(item)))  # filling is not what is measured
-    for cache in (features, _stored_features):
-        cache.cache_clear()  # every run starts cold: no features remembered from the filling
+    features.cache_clear()  # every run starts cold: nothing remembered from the filling
     end = start + timedelta(days=stored / per_day)
     timings, candidates = [], []
-    for item in synthetic_items(2000, per_day, seed=2, start=end):
+    for item in synthetic_items(2000, per_day, seed=2, start=end, text=text):
         began = time.perf_counter()
         keys = lookup_keys(item)
         found = index.candidates(keys)
@@ -135,37 +120,60 @@ def cost_per_added_item(memory: ModuleType, stored: int, per_day: float) -> tupl
     return statistics.median(timings) * 1e6, statistics.mean(candidates)
 
 
-def quality(memory: ModuleType) -> None:
-    announcements = memory.load_announcements()
-    assigned, _ = memory.run_labelled_set(announcements)
-    truth = [group for group, _ in announcements]
-    precision, recall = memory.precision_recall(truth, assigned)
-    f1 = 2 * precision * recall / (precision + recall)
-    pairs = len(memory.same_pairs(truth))
-    print(f"labelled set: {len(announcements)} announcements, {pairs} duplicate pairs")
-    print(f"precision {precision:.4f}  recall {recall:.4f}  F1 {f1:.4f}")
+def groupings(memory: ModuleType, announcements: list[tuple[str, Item]], orders: int) -> int:
+    """How many distinct groupings `orders` random arrival orders give (1: always the same)."""
+    seen = set()
+    for seed in range(orders):
+        order = list(range(len(announcements)))
+        random.Random(seed).shuffle(order)
+        assigned, _ = memory.run_labelled_set([announcements[n] for n in order])
+        found: dict[int, set[int]] = defaultdict(set)
+        for position, n in enumerate(order):
+            found[assigned[position]].add(n)
+        seen.add(frozenset(frozenset(members) for members in found.values()))
+    return len(seen)
+
+
+def quality(memory: ModuleType, orders: int) -> None:
+    for name in ("announcements", "generic_families"):
+        announcements = memory.load_announcements(FIXTURES / f"{name}.jsonl")
+        assigned, _ = memory.run_labelled_set(announcements)
+        truth = [group for group, _ in announcements]
+        precision, recall = memory.precision_recall(truth, assigned)
+        f1 = 2 * precision * recall / (precision + recall)
+        pairs = memory.same_pairs(truth)
+        wrong = len(memory.same_pairs(assigned) - pairs)
+        sources = len({item.source_id for _, item in announcements})
+        print(
+            f"== {name}: {len(announcements)} items, {sources} sources, "
+            f"{len(pairs)} duplicate pairs"
+        )
+        scores = f"precision {precision:.4f}  recall {recall:.4f}  F1 {f1:.4f}"
+        print(f"{scores}  wrong merges {wrong}")
+        print(f"groupings over {orders} random orders: {groupings(memory, announcements, orders)}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 100_000])
     parser.add_argument("--per-day", type=float, default=12.0)
+    parser.add_argument("--orders", type=int, default=20)
+    parser.add_argument("--text", choices=("realistic", "stress"), default="realistic")
     args = parser.parse_args()
     memory = load_memory_index()
-    quality(memory)
-    cost_per_added_item(memory, 500, args.per_day)  # warm up the interpreter and regexes
-    results: dict[str, list[float]] = {"growing": [], "one year": []}
+    quality(memory, args.orders)
+    cost_per_added_item(memory, 500, args.per_day, args.text)  # warm up
+    medians: list[float] = []
+    print(f"== cost per added item ({args.text} text)")
     for size in args.sizes:
-        for label, per_day in (("growing", args.per_day), ("one year", size / 365)):
-            micros, cands = cost_per_added_item(memory, size, per_day)
-            results[label].append(micros)
-            print(
-                f"stored {size:>7,} ({label:8}, {per_day:7.1f}/day): "
-                f"{micros:8.1f} µs per added item (median), {cands:6.1f} candidates per lookup"
-            )
-    for label, values in results.items():
-        if len(values) > 1:
-            print(f"ratio largest/smallest ({label}): {values[-1] / values[0]:.2f}")
+        micros, cands = cost_per_added_item(memory, size, args.per_day, args.text)
+        medians.append(micros)
+        print(
+            f"stored {size:>7,} ({args.per_day:.1f}/day): {micros:8.1f} µs per added item "
+            f"(median), {cands:6.1f} candidates per lookup"
+        )
+    if len(medians) > 1:
+        print(f"ratio largest/smallest: {medians[-1] / medians[0]:.2f}")
 
 
 if __name__ == "__main__":

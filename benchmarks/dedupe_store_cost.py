@@ -1,14 +1,16 @@
 """Cost per added item against the REAL store (SQLite), at 1,000 and at 100,000 stored items.
 
     .venv/bin/python benchmarks/dedupe_store_cost.py [--sizes 1000 100000] [--added 300]
+        [--text realistic|stress]
 
 Each size gets a fresh SQLite file seeded in bulk through the store's own models (one item, one
-sighting and the dedupe lookup keys per synthetic announcement, the same generator as
-benchmarks/dedupe_quality.py, items arriving at a constant rate so a larger store spans more
-years). Then `--added` new announcements go through what ingest does for each one:
+sighting with its signature and the dedupe lookup keys per announcement, from the generator of
+benchmarks/dedupe_quality.py: board-style titles, real English bodies, ~10% reposts; items
+arriving at a constant rate so a larger store spans more time). Then `--added` new
+announcements go through what ingest does for each one:
 `lookup_keys` + `Storage.candidates` + `decide` + `Storage.apply`, timed one by one, taking
 turns between the stores so that load from other processes falls on every size alike.
-Goal (issue 4): cost per item at 100k within 1.25x of the cost at 1k.
+Goal: cost per item at 100k within 1.25x of the cost at 1k, on realistic text.
 """
 
 from __future__ import annotations
@@ -30,12 +32,8 @@ from sqlalchemy import insert
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from aggregator.dedupe.decide import (  # noqa: E402
-    _stored_features,
-    decide,
-    features,
-    lookup_keys,
-)
+from aggregator.dedupe.decide import decide, lookup_keys  # noqa: E402
+from aggregator.dedupe.features import features  # noqa: E402
 from aggregator.models import Item  # noqa: E402
 from aggregator.store import Storage  # noqa: E402
 from aggregator.store.schema import ItemKeyRow, ItemRow, SightingRow  # noqa: E402
@@ -89,6 +87,7 @@ def rows_for(number: int, item: Item, now: datetime) -> tuple[dict[str, Any], ..
         "last_seen": now,
         "source_categories": [],
         "content_hash": item.content_hash,
+        "signature": item.signature,
         "lookup_keys": keys,
     }
     return item_row, sighting, *({"key": key, "item_id": number} for key in keys)
@@ -126,28 +125,31 @@ def timed_add(storage: Storage, item: Item) -> tuple[float, int]:
     return time.perf_counter() - began, len(found)
 
 
-def seeded_store(generator: ModuleType, size: int, folder: Path) -> Storage:
+def seeded_store(generator: ModuleType, size: int, folder: Path, text: str) -> Storage:
     storage = Storage.open(f"sqlite:///{folder / f'store-{size}.sqlite'}")
     began = time.perf_counter()
-    seed(storage, generator.synthetic_items(size, PER_DAY, seed=1, start=START))
+    seed(storage, generator.synthetic_items(size, PER_DAY, seed=1, start=START, text=text))
     print(f"  (seeded {size:,} items in {time.perf_counter() - began:.1f} s)", flush=True)
     return storage
 
 
 def measure_interleaved(
-    generator: ModuleType, stores: dict[int, Storage], added: int
+    generator: ModuleType, stores: dict[int, Storage], added: int, text: str
 ) -> dict[int, tuple[list[float], list[int]]]:
     """Add items to every store in turn, so that machine load falls on all sizes alike."""
     streams = {
         size: list(
             generator.synthetic_items(
-                added + WARM_UP, PER_DAY, seed=2, start=START + timedelta(days=size / PER_DAY)
+                added + WARM_UP,
+                PER_DAY,
+                seed=2,
+                start=START + timedelta(days=size / PER_DAY),
+                text=text,
             )
         )
         for size in stores
     }
-    for cache in (features, _stored_features):
-        cache.cache_clear()  # nothing remembered from seeding
+    features.cache_clear()  # nothing remembered from seeding
     results: dict[int, tuple[list[float], list[int]]] = {size: ([], []) for size in stores}
     for n in range(added + WARM_UP):
         for size, storage in stores.items():
@@ -162,13 +164,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 100_000])
     parser.add_argument("--added", type=int, default=300)
+    parser.add_argument("--text", choices=("realistic", "stress"), default="realistic")
     args = parser.parse_args()
     generator = load_generator()
     medians: list[float] = []
     with tempfile.TemporaryDirectory(prefix="dedupe-store-cost-") as folder:
-        stores = {size: seeded_store(generator, size, Path(folder)) for size in args.sizes}
+        stores = {
+            size: seeded_store(generator, size, Path(folder), args.text) for size in args.sizes
+        }
         try:
-            results = measure_interleaved(generator, stores, args.added)
+            results = measure_interleaved(generator, stores, args.added, args.text)
         finally:
             for storage in stores.values():
                 storage.close()

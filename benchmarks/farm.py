@@ -1,11 +1,20 @@
 """A feed farm: N sources x M entries in real-world shapes, served on 127.0.0.1 with ETags.
 
-    .venv/bin/python benchmarks/farm.py [--sources 1000] [--entries 20] [--serve]
+    .venv/bin/python benchmarks/farm.py [--sources 1000] [--entries 20] [--text legacy] [--serve]
 
 Shapes: WordPress RSS 2.0 (content:encoded, dc:creator, ?p= guids), gov.uk-style Atom and
 Drupal RSS. About 10% of the stories are syndicated by several sources: the same link with
 tracking parameters added, or the same title with another link. Served by nginx (etag on) when
 it is installed, otherwise by a multi-process Python server with the same ETag/304 behaviour.
+
+--text chooses the stories' text:
+  legacy     pseudo-word titles and bodies over ten months (unrelated stories share no words);
+  realistic  titles as boards write them, many identical across boards, and bodies of real
+             English sentences (benchmarks/realtext.py), over about two months; ~10% of the
+             stories are reposts of another source's: its link with tracking parameters, or the
+             reposting source's own page with the same or a near title and the body quoted;
+  stress     as realistic, but titles and bodies from a 30-word vocabulary: every item
+             resembles every other.
 """
 
 from __future__ import annotations
@@ -14,6 +23,7 @@ import argparse
 import hashlib
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -29,6 +39,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from multiprocessing import get_context
 from pathlib import Path
 from xml.sax.saxutils import escape
+
+import realtext
 
 SHAPES = ("wordpress", "wordpress", "wordpress", "govuk", "govuk", "drupal")
 SYNDICATED_SHARE = 0.10
@@ -46,6 +58,12 @@ WORDS += [
     for c in ("n", "ll", "rt", "sh", "", "m", "ck", "nd", "st", "ry")
 ]
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+TEXTS = ("legacy", "realistic", "stress")
+# Realistic and stress: about two months of posts, up to early December 2026 (fixed, so that
+# the farm depends on the seed only; the dates are in the past, like real feeds' dates).
+WINDOW_START = datetime(2026, 10, 5, tzinfo=UTC)
+WINDOW_DAYS = 61
+WINDOW_END = WINDOW_START + timedelta(days=WINDOW_DAYS)
 
 
 @dataclass(frozen=True)
@@ -54,6 +72,7 @@ class Story:
     link: str
     body: str
     published: datetime
+    paragraphs: tuple[str, ...] = ()  # the body's text (realistic and stress), for quoting
 
 
 @dataclass(frozen=True)
@@ -142,8 +161,15 @@ RENDER = {"wordpress": _wordpress, "govuk": _govuk, "drupal": _drupal}
 EXTENSION = {"wordpress": "xml", "govuk": "atom", "drupal": "xml"}
 
 
-def build_farm(root: Path, sources: int, entries: int, seed: int = 7) -> list[FarmSource]:
-    """Write one feed file per source under `root`; return the sources in order."""
+def build_farm(
+    root: Path, sources: int, entries: int, seed: int = 7, text: str = "legacy"
+) -> list[FarmSource]:
+    """Write one feed file per source under `root`; return the sources in order. `text` is one
+    of TEXTS; "legacy" writes the same bytes as before it existed."""
+    if text not in TEXTS:
+        raise ValueError(f"text must be one of {', '.join(TEXTS)}, not {text!r}")
+    if text != "legacy":
+        return _build_text_farm(root, sources, entries, seed, text)
     rng = random.Random(seed)
     root.mkdir(parents=True, exist_ok=True)
     shared_count = max(1, int(sources * entries * SYNDICATED_SHARE / 3))
@@ -169,6 +195,138 @@ def _syndicated(rng: random.Random, shared: list[Story], source_id: str) -> Stor
     digest = hashlib.sha1(story.title.encode()).hexdigest()[:10]
     link = f"https://{source_id}.example.org/news/{digest}"
     return Story(story.title, link, story.body, story.published)  # same title, another link
+
+
+# --- realistic and stress text (benchmarks/realtext.py) ---
+
+
+def _farm_source(index: int) -> FarmSource:
+    shape = SHAPES[index % len(SHAPES)]
+    return FarmSource(f"src{index:04d}", shape, f"/{index:04d}.{EXTENSION[shape]}")
+
+
+def _slug(title: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:80].rstrip("-") or "post"
+
+
+def _page(shape: str, host: str, published: datetime, title: str, used: set[str]) -> str:
+    """The post's own URL as each CMS writes it; a taken slug gets -2, -3... as in WordPress."""
+    base, number = _slug(title), 1
+    slug = base
+    while slug in used:
+        number += 1
+        slug = f"{base}-{number}"
+    used.add(slug)
+    if shape == "wordpress":
+        return f"https://{host}/{published:%Y/%m}/{slug}/"
+    if shape == "govuk":
+        return f"https://{host}/government/news/{slug}"
+    return f"https://{host}/news/{slug}"
+
+
+def _published(rng: random.Random) -> datetime:
+    """A working-hours time in the window; boards rarely post at weekends."""
+    while True:
+        day = WINDOW_START + timedelta(days=rng.randrange(WINDOW_DAYS))
+        if day.weekday() < 5 or rng.random() < 0.15:
+            return day + timedelta(minutes=rng.randint(8 * 60, 18 * 60))
+
+
+def _html(paragraphs: tuple[str, ...]) -> str:
+    return "".join(f"<p>{escape(paragraph)}</p>" for paragraph in paragraphs)
+
+
+def _text_story(
+    rng: random.Random, text: str, source: FarmSource, number: int, used: set[str]
+) -> Story:
+    published = _published(rng)
+    if text == "realistic":
+        title, paragraphs = realtext.board_title(rng, published), realtext.paragraphs(rng)
+    else:
+        title, paragraphs = realtext.stress_title(rng), realtext.stress_paragraphs(rng)
+    host = f"{source.id}.example.org"
+    link = _page(source.shape, host, published, title, used)
+    more = f'<p><a href="{escape(link)}">Read more</a> <img src="/img/{number}.jpg"></p>'
+    body = _html(tuple(paragraphs)) + more
+    return Story(title, link, body, published, tuple(paragraphs))
+
+
+def _repost(
+    rng: random.Random,
+    text: str,
+    original: Story,
+    origin: FarmSource,
+    source: FarmSource,
+    used: set[str],
+) -> Story:
+    """`source` reposts `origin`'s story, a few hours or days later: half the time its link with
+    tracking parameters, otherwise a page of its own with the same or a near title and the body
+    quoted, whole or in part, under an introduction."""
+    later = original.published + timedelta(minutes=rng.randint(30, 4 * 24 * 60))
+    published = max(original.published, min(later, WINDOW_END))
+    if rng.random() < 0.5:
+        link = _tracked(original.link, source.id)
+        return Story(original.title, link, original.body, published, original.paragraphs)
+    title = realtext.near_title(rng, original.title, origin.id)
+    quoted = original.paragraphs[: rng.randint(1, len(original.paragraphs))]
+    own: tuple[str, ...] = ()
+    if rng.random() < 0.5:
+        if text == "realistic":
+            own = (" ".join(realtext.prose(rng, 1, 2)),)
+        else:
+            own = (realtext.stress_sentence(rng, 8, 20),)
+    link = _page(source.shape, f"{source.id}.example.org", published, title, used)
+    body = (
+        f"{_html(own)}<p>Shared from {escape(origin.id)}:</p>"
+        f"<blockquote>{_html(quoted)}</blockquote>"
+        f'<p><a href="{escape(original.link)}">Read the original post</a></p>'
+    )
+    return Story(title, link, body, published, own + quoted)
+
+
+def _build_text_farm(
+    root: Path, sources: int, entries: int, seed: int, text: str
+) -> list[FarmSource]:
+    """The realistic and stress farms: every source's own stories first, then about 10% of the
+    slots of each source become reposts of another source's own (kept) stories."""
+    rng = random.Random(seed)
+    root.mkdir(parents=True, exist_ok=True)
+    farm = [_farm_source(index) for index in range(sources)]
+    used: list[set[str]] = [set() for _ in farm]
+    reposting = [
+        {slot for slot in range(entries) if sources > 1 and rng.random() < SYNDICATED_SHARE}
+        for _ in farm
+    ]
+    own = [
+        [
+            _text_story(rng, text, source, index * 1000 + slot, used[index])
+            for slot in range(entries)
+            if slot not in reposting[index]
+        ]
+        for index, source in enumerate(farm)
+    ]
+    donors = [index for index in range(sources) if own[index]]
+    for index, source in enumerate(farm):
+        stories = iter(own[index])
+        others = len(donors) - bool(own[index])
+        chosen = []
+        for slot in range(entries):
+            if slot not in reposting[index]:
+                story = next(stories)
+            elif others == 0:  # tiny farms: nobody else to repost
+                story = _text_story(rng, text, source, index * 1000 + slot, used[index])
+            else:
+                other = index
+                while other == index:
+                    other = rng.choice(donors)
+                original = rng.choice(own[other])
+                story = _repost(rng, text, original, farm[other], source, used[index])
+            chosen.append((index * 1000 + slot, story))
+        chosen.sort(key=lambda entry: entry[1].published, reverse=True)  # newest first
+        host = f"{source.id}.example.org"
+        feed = RENDER[source.shape](source, host, chosen)
+        (root / source.path.lstrip("/")).write_text(feed, "utf-8")
+    return farm
 
 
 def free_port() -> int:
@@ -315,12 +473,17 @@ def main() -> None:
     parser.add_argument("--sources", type=int, default=1000)
     parser.add_argument("--entries", type=int, default=20)
     parser.add_argument("--dir", type=Path, default=None)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--text", choices=TEXTS, default="legacy", help="the stories' text")
     parser.add_argument("--serve", action="store_true", help="serve until interrupted")
     args = parser.parse_args()
     root = args.dir or Path(tempfile.mkdtemp(prefix="farm-"))
-    farm = build_farm(root, args.sources, args.entries)
+    farm = build_farm(root, args.sources, args.entries, args.seed, args.text)
     size = sum(f.stat().st_size for f in root.iterdir())
-    print(f"{len(farm)} sources x {args.entries} entries in {root} ({size / 1e6:.1f} MB)")
+    print(
+        f"{len(farm)} sources x {args.entries} entries ({args.text} text) in {root} "
+        f"({size / 1e6:.1f} MB)"
+    )
     if args.serve:
         with serve(root) as (base, how):
             print(f"serving {base} with {how}; Ctrl-C stops")
