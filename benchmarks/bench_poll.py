@@ -207,6 +207,7 @@ def run(
     scale_sizes: list[int],
     reader_workers: list[int],
     text: str = "realistic",
+    whole_runs: int = 3,
 ) -> dict[str, Any]:
     from farm import build_farm, serve
 
@@ -225,8 +226,27 @@ def run(
             db, name = str(work / f"reader-{workers}.sqlite"), f"reader{workers}"
             results[name] = run_child("reader", str(urls_path), db, str(workers), "2")
             results[f"{name}_fresh"] = run_child("reader", str(urls_path), db, str(workers), "1")
-        results["scale"] = scale_costs(base, farm, scale_sizes, work)
+        results["whole"] = whole_process_pairs(src, str(urls_path), work, whole_runs)
+        if scale_sizes:
+            results["scale"] = scale_costs(base, farm, scale_sizes, work)
     return results
+
+
+def whole_process_pairs(src: str, urls: str, work: Path, runs: int) -> dict[str, list[float]]:
+    """Cold polls as cron runs them, ours and reader's in turn (A B A B ...): a whole process
+    each, into a fresh store. Ours is `aggregator poll` (poll, store, then publish every
+    output); reader's is this script's child: make_reader, add every feed, update_feeds."""
+    walls: dict[str, list[float]] = {"ours": [], "reader": []}
+    for n in range(runs):
+        ours_db, reader_db = work / f"whole-ours-{n}.sqlite", work / f"whole-reader-{n}.sqlite"
+        ours = [sys.executable, "-m", "aggregator.cli", "--sources", src]
+        ours += ["--db", f"sqlite:///{ours_db}", "--feeds-dir", str(work / f"feeds-{n}"), "poll"]
+        reader = [sys.executable, __file__, "--child", "reader", urls, str(reader_db), "1", "1"]
+        for who, command in (("ours", ours), ("reader", reader)):
+            started = time.perf_counter()
+            subprocess.run(command, check=True, capture_output=True, cwd=ROOT)
+            walls[who].append(time.perf_counter() - started)
+    return walls
 
 
 def _warm(same_process: float, fresh_process: float) -> str:
@@ -289,7 +309,8 @@ def report(results: dict[str, Any]) -> list[tuple[str, str]]:
             f"{peak:.0f} MB (goal ≤ 200 MB: {_goal(peak, 200)})",
         )
     )
-    scale = results["scale"]
+    rows += whole_rows(results)
+    scale = results.get("scale", {})
     sizes = sorted(scale, key=int)
     for what, detail in (("poll", "10 new sources × 20 entries"), ("publish", "publish.publish")):
         for size in sizes:
@@ -300,6 +321,29 @@ def report(results: dict[str, Any]) -> list[tuple[str, str]]:
             name = f"{what.capitalize()} cost ratio, {int(sizes[-1]):,} / {int(sizes[0]):,} stored"
             rows.append((name, f"{ratio:.2f}× (goal ≤ 1.5×: {_goal(ratio, 1.5)})"))
     return rows
+
+
+WHOLE_GOALS = {"realistic": 0.5, "stress": 1.0}  # ours / reader, cold, whole processes
+
+
+def whole_rows(results: dict[str, Any]) -> list[tuple[str, str]]:
+    whole = results.get("whole")
+    if not whole:
+        return []
+    ours, reader = whole["ours"], whole["reader"]
+    ratios = sorted(a / b for a, b in zip(ours, reader, strict=True))
+    text = results.get("text", "legacy")
+    goal = WHOLE_GOALS.get(text)
+    note = f" (goal ≤ {goal}×: {_goal(statistics.median(ratios), goal)})" if goal else ""
+    who = f"reader {reader_version()}, workers=1"
+    return [
+        (
+            f"Cold poll, whole process ({text} farm): ours / {who}",
+            f"{statistics.median(ours):.2f} s / {statistics.median(reader):.2f} s (medians of "
+            f"{len(ours)} runs in turn); ratio {statistics.median(ratios):.2f}× "
+            f"(range {ratios[0]:.2f}–{ratios[-1]:.2f}){note}",
+        )
+    ]
 
 
 def reader_version() -> str:
@@ -316,6 +360,7 @@ def main() -> None:
     parser.add_argument("--scale", type=int, nargs="*", default=[1000, 100_000])
     parser.add_argument("--reader-workers", type=int, nargs="*", default=[1, 16])
     parser.add_argument("--json", type=Path, help="also write the raw results here")
+    parser.add_argument("--whole-runs", type=int, default=3, help="whole-process cold poll pairs")
     parser.add_argument(
         "--text",
         choices=("legacy", "realistic", "stress"),  # farm.TEXTS; farm is imported where used
@@ -330,7 +375,9 @@ def main() -> None:
         else:
             print(json.dumps(reader_child(rest[0], rest[1], int(rest[2]), int(rest[3]))))
         return
-    results = run(args.sources, args.entries, args.scale, args.reader_workers, args.text)
+    results = run(
+        args.sources, args.entries, args.scale, args.reader_workers, args.text, args.whole_runs
+    )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     for metric, value in report(results):
