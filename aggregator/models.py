@@ -194,6 +194,7 @@ class Candidate:
     representative_source: str
     sightings: tuple[StoredSighting, ...]  # oldest first
     deleted: bool = False  # tombstoned: never resurrect, never publish
+    grouped_by_hand: bool = False  # a curator merged or split it: never regrouped
 
     @property
     def canonical_urls(self) -> tuple[str, ...]:
@@ -214,6 +215,7 @@ class NewItem:
 
     item: Item
     keys: tuple[str, ...]  # lookup keys to index for this item
+    seen: frozenset[int] = frozenset()  # the stored items it was judged against
 
 
 @dataclass(frozen=True)

@@ -104,6 +104,34 @@ def reader_child(urls_path: str, db_path: str, workers: int, polls: int) -> dict
     return result
 
 
+def farm_quality(db_path: str, www: Path) -> dict[str, float]:
+    """Pairs of entries the store put in one item, against the farm's truth (which entries
+    announce one story): precision, recall and the wrong merges."""
+    import sqlite3
+    from itertools import combinations
+
+    from farm import TRUTH
+
+    truth = json.loads((www / TRUTH).read_text())
+    with contextlib.closing(sqlite3.connect(db_path)) as db:
+        rows = db.execute("SELECT item_id, url FROM sightings").fetchall()
+    stored: dict[int, list[str]] = {}
+    stories: dict[str, list[str]] = {}
+    for item_id, url in rows:
+        stored.setdefault(item_id, []).append(url)
+        stories.setdefault(truth.get(url, url), []).append(url)
+    together = {frozenset(p) for urls in stored.values() for p in combinations(urls, 2)}
+    same = {frozenset(p) for urls in stories.values() for p in combinations(urls, 2)}
+    hits = len(together & same)
+    return {
+        "stories": len(stories),
+        "items": len(stored),
+        "precision": hits / len(together) if together else 1.0,
+        "recall": hits / len(same) if same else 1.0,
+        "wrong_pairs": len(together - same),
+    }
+
+
 def tree_cpu() -> float:
     """CPU seconds of this process and its children, live (parsing workers) or reaped."""
     import psutil
@@ -221,6 +249,8 @@ def run(
         urls_path.write_text("\n".join(base + s.path for s in farm))
         ours_db, src = str(work / "ours.sqlite"), str(sources_path)
         results["ours"] = run_child("ours", src, ours_db, "2")
+        if text != "legacy":
+            results["quality"] = farm_quality(ours_db, work / "www")
         results["ours_fresh"] = run_child("ours", src, ours_db, "1")
         for workers in reader_workers:
             db, name = str(work / f"reader-{workers}.sqlite"), f"reader{workers}"
@@ -309,6 +339,15 @@ def report(results: dict[str, Any]) -> list[tuple[str, str]]:
             f"{peak:.0f} MB (goal ≤ 200 MB: {_goal(peak, 200)})",
         )
     )
+    if quality := results.get("quality"):
+        rows.append(
+            (
+                f"Dedupe on the {text} farm (its truth: which entries announce one story)",
+                f"{quality['items']:,} items for {quality['stories']:,} stories; pairs "
+                f"precision {quality['precision']:.4f}, recall {quality['recall']:.4f}, "
+                f"wrong merges {quality['wrong_pairs']:,}",
+            )
+        )
     rows += whole_rows(results)
     scale = results.get("scale", {})
     sizes = sorted(scale, key=int)

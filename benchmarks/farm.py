@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import random
 import re
@@ -44,6 +45,7 @@ import realtext
 
 SHAPES = ("wordpress", "wordpress", "wordpress", "govuk", "govuk", "drupal")
 SYNDICATED_SHARE = 0.10
+TRUTH = "truth.json"  # realistic and stress farms: entry link -> the story's own link
 WORDS = str.split(
     "safeguarding adults review board partnership published learning practitioners neglect "
     "exploitation training course online workshop domestic abuse homicide children families "
@@ -306,6 +308,7 @@ def _build_text_farm(
         for index, source in enumerate(farm)
     ]
     donors = [index for index in range(sources) if own[index]]
+    truth: dict[str, str] = {}  # each entry's link -> the link of the story it announces
     for index, source in enumerate(farm):
         stories = iter(own[index])
         others = len(donors) - bool(own[index])
@@ -321,11 +324,14 @@ def _build_text_farm(
                     other = rng.choice(donors)
                 original = rng.choice(own[other])
                 story = _repost(rng, text, original, farm[other], source, used[index])
+                truth[story.link] = original.link
             chosen.append((index * 1000 + slot, story))
+            truth.setdefault(story.link, story.link)
         chosen.sort(key=lambda entry: entry[1].published, reverse=True)  # newest first
         host = f"{source.id}.example.org"
         feed = RENDER[source.shape](source, host, chosen)
         (root / source.path.lstrip("/")).write_text(feed, "utf-8")
+    (root / TRUTH).write_text(json.dumps(truth, indent=0), "utf-8")
     return farm
 
 

@@ -107,20 +107,36 @@ def decide(
                 cand.item_id, item, keys, content_changed=old_hash != item.content_hash
             )
     mine = Seen(item.source_id, _item_url(item), item.published, _signature_of(item))
+    new = NewItem(item, keys, frozenset(c.item_id for c in candidates))
     judged = [(judge(mine, c), c) for c in candidates]
     touched = [(j, c) for j, c in judged if j.evidence]
     if not touched:
-        return NewItem(item, keys)
+        return new
     live = [(j, c) for j, c in touched if not c.deleted]
     if not live:  # only tombstones: the sighting goes to one, and stays hidden
         best = max(touched, key=lambda m: (m[0].score, -m[1].item_id))
         if best[0].conflicted:
-            return NewItem(item, keys)
+            return new
         return _add(item, best[1], keys, best[0].reason, source_rank)
     if len(live) == 1 and not live[0][0].conflicted:
         ((found, cand),) = live
         return _add(item, cand, keys, found.reason, source_rank)
-    return _regroup(item, keys, mine, [c for _, c in live], source_rank)
+    if any(c.grouped_by_hand for _, c in live):  # what a curator grouped stays as it is
+        return _by_hand(new, live, source_rank)
+    return _regroup(new, mine, [c for _, c in live], source_rank)
+
+
+def _by_hand(
+    new: NewItem,
+    live: Sequence[tuple[Judged, Candidate]],
+    source_rank: Callable[[str], int] | None,
+) -> Decision:
+    """Beside a curator's grouping: join the one clear candidate, else stand alone."""
+    clear = [(j, c) for j, c in live if not j.conflicted]
+    if len(clear) != 1:
+        return new
+    ((found, cand),) = clear
+    return _add(new.item, cand, new.keys, found.reason, source_rank)
 
 
 @dataclass(frozen=True)
@@ -158,13 +174,13 @@ def contradicts(a: Seen, b: Seen) -> bool:
 
 
 def _regroup(
-    item: Item,
-    keys: tuple[str, ...],
+    new: NewItem,
     mine: Seen,
     cands: Sequence[Candidate],
     source_rank: Callable[[str], int] | None,
 ) -> Decision:
     """Group the item and the candidates' sightings anew (aggregator.dedupe.cluster)."""
+    item, keys = new.item, new.keys
     pair = (item.source_id, item.source_key)
     seen = {pair: mine}
     for cand in cands:
@@ -181,7 +197,7 @@ def _regroup(
     mine_group = next(g for g in groups if pair in g)
     before = [frozenset(c.source_keys) for c in cands]
     if set(groups) == {frozenset([pair]), *before}:
-        return NewItem(item, keys)
+        return new
     for cand, held in zip(cands, before, strict=True):
         if set(groups) == {held | {pair}, *(b for b in before if b is not held)}:
             return _add(item, cand, keys, "regroup: joins one", source_rank)

@@ -96,7 +96,15 @@ PLACES = _words(
     newcastle sunderland durham northumberland croydon camden hackney islington westminster
     barnet brent ealing enfield haringey harrow hillingdon hounslow newham redbridge hamlets
     wandsworth bromley bexley greenwich havering merton sutton kingston richmond plymouth torbay
-    swindon slough luton milton keynes york hull brighton hove wales cardiff swansea"""
+    swindon slough luton milton keynes york hull brighton hove wales cardiff swansea stockport
+    shropshire telford wrekin herefordshire worcestershire staffordshire stoke cheshire halton
+    warrington wirral sefton knowsley trafford salford wigan bolton oldham rochdale tameside
+    blackpool blackburn darwen gateshead tyneside middlesbrough stockton darlington
+    hartlepool redcar cleveland calderdale kirklees wakefield barnsley rotherham doncaster
+    lincoln rutland thurrock southend wokingham windsor maidenhead oxford cambridge
+    ipswich norwich exeter gloucester worcester hereford chester carlisle lancaster preston
+    canterbury maidstone solihull somerset bournemouth poole christchurch scilly kensington
+    chelsea hammersmith fulham"""
 )
 _DATE_WORDS = _words(  # what _DATE_TOKEN matches in a word that does not start with a digit
     """jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july

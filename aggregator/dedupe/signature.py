@@ -8,6 +8,7 @@ similarity, exact for short summaries) and the story pages the text links to.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import zlib
@@ -100,8 +101,12 @@ def text_similarity(a: tuple[int, ...], b: tuple[int, ...]) -> float:
     """Jaccard similarity of two shingle sets, estimated from their bottom-k sketches."""
     if len(a) < MIN_SHINGLES or len(b) < MIN_SHINGLES:
         return 0.0  # a few words say too little to be evidence
-    union = sorted(set(a) | set(b))[:SKETCH]
-    shared = set(a) & set(b)
+    shared = set(a).intersection(b)
+    if not shared:
+        return 0.0
+    if len(a) < SKETCH and len(b) < SKETCH:  # whole sets: exact
+        return len(shared) / (len(a) + len(b) - len(shared))
+    union = sorted(set(a).union(b))[:SKETCH]
     return sum(h in shared for h in union) / len(union)
 
 
@@ -143,6 +148,7 @@ def dumps(sig: Signature) -> str:
     return json.dumps(data, separators=(",", ":"))
 
 
+@functools.lru_cache(maxsize=4096)  # a candidate is judged again by the next items
 def loads(stored: str) -> Signature:
     data = json.loads(stored)
     sets = {f: frozenset(data.get(f, ())) for f in _FIELDS}

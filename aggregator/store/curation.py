@@ -87,6 +87,7 @@ def merge_items(
     add_keys(session, keep_id, keys)
     session.execute(delete(ItemKeyRow).where(ItemKeyRow.item_id == other_id))
     other.deleted, other.merged_into, other.representative_id = True, keep_id, None
+    keep.grouped_by_hand = other.grouped_by_hand = True
     audit(session, keep_id, "merge", f"absorbed item {other_id} ({other.public_id})", actor, now)
     audit(session, other_id, "merged-into", f"item {keep_id} ({keep.public_id})", actor, now)
 
@@ -100,6 +101,7 @@ def split_item(session: Session, item_id: int, *, actor: str, now: datetime) -> 
         key for s in sightings if s.id == row.representative_id for key in s.lookup_keys
     }
     new_ids = [_split_off(session, sighting, now) for sighting in leaving]
+    row.grouped_by_hand = bool(new_ids) or row.grouped_by_hand
     moved_keys = {key for s in leaving for key in s.lookup_keys} - staying_keys
     if moved_keys:
         session.execute(
@@ -114,7 +116,7 @@ def split_item(session: Session, item_id: int, *, actor: str, now: datetime) -> 
 
 def _split_off(session: Session, sighting: SightingRow, now: datetime) -> int:
     item = ItemRow(public_id=new_public_id(), created_at=now, pinned=False, hidden=False)
-    item.deleted = False
+    item.deleted, item.grouped_by_hand = False, True
     copy_representative(item, sighting, sighting.id)
     session.add(item)
     session.flush()

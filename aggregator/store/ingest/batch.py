@@ -22,7 +22,9 @@ from aggregator.store.schema import ItemRow, SightingRow
 
 _ITEMS = table_of(ItemRow)
 _SIGHTING_TABLE = table_of(SightingRow)
-_CANDIDATE_COLUMNS = ("id", "title", "summary", "published", "source_id", "deleted")
+_CANDIDATE_COLUMNS = (
+    "id", "title", "summary", "published", "source_id", "deleted", "grouped_by_hand",
+)  # fmt: skip
 _HELD = 'SELECT DISTINCT "key" FROM item_keys WHERE'
 _NEWEST_HOLDERS = (
     'SELECT "key", item_id FROM (SELECT "key", item_id, ROW_NUMBER() OVER '
@@ -106,7 +108,7 @@ def read_candidates(raw: Raw, item_ids: Sequence[int]) -> dict[int, Candidate]:
 
 
 def _candidate(row: list[Any], sightings: Sequence[Any]) -> Candidate:
-    item_id, title, summary, published, source_id, deleted = row
+    item_id, title, summary, published, source_id, deleted, by_hand = row
     return Candidate(
         item_id=item_id,
         title=title,
@@ -115,4 +117,5 @@ def _candidate(row: list[Any], sightings: Sequence[Any]) -> Candidate:
         representative_source=source_id,
         sightings=tuple(StoredSighting(*s[1:]) for s in sightings),
         deleted=deleted,
+        grouped_by_hand=by_hand,
     )

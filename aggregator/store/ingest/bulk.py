@@ -2,7 +2,8 @@
 
 A first poll of a source creates every item; doing that one ORM flush at a time costs several
 round trips per item. Here a NewItem whose sighting is not stored, whose keys no stored item
-holds and that shares no key with another decision of the batch is created in bulk (ids taken
+holds but those it was judged against, and that shares no key with another decision of the
+batch is created in bulk (ids taken
 first, then items, sightings and keys: one executemany each). Every other decision goes the
 careful way (aggregator.store.ingest.apply), so the outcome is the same, only cheaper.
 """
@@ -16,7 +17,7 @@ from itertools import chain, repeat
 from operator import attrgetter
 
 from aggregator.models import Decision, NewItem
-from aggregator.store.ingest.batch import held_keys
+from aggregator.store.ingest.batch import key_holders
 from aggregator.store.ingest.careful import REPRESENTATIVE_FIELDS, VALUE_FIELDS
 from aggregator.store.rawsql import Raw, table_of
 from aggregator.store.schema import ItemKeyRow, ItemRow, SightingRow
@@ -54,12 +55,16 @@ def fresh_new_items(
     unknown = set(chain.from_iterable(d.keys for d in news))
     if not raw.postgres:
         unknown -= free_keys
-    taken = held_keys(raw, list(unknown)) if unknown else set()
+    holders = key_holders(raw, list(unknown)) if unknown else {}
     return [
         d
         for d in news
-        if taken.isdisjoint(d.keys) and stored[(d.item.source_id, d.item.source_key)] is None
+        if all(holders.get(key, _NONE) <= d.seen for key in d.keys)  # judged against them all
+        and stored[(d.item.source_id, d.item.source_key)] is None
     ]
+
+
+_NONE: frozenset[int] = frozenset()
 
 
 def create_items(

@@ -18,7 +18,7 @@ from typing import Protocol
 from sqlalchemy.orm import Session
 
 from aggregator.models import Candidate, Decision, Item, NewItem
-from aggregator.store.ingest.batch import find_candidates, held_keys
+from aggregator.store.ingest.batch import key_holders, read_candidates
 from aggregator.store.rawsql import Raw
 
 
@@ -58,15 +58,14 @@ def lock_keys(session: Session, keys: Sequence[str]) -> None:
         raw.locked_keys.update(wanted)
 
 
-def keys_taken(session: Session, keys: Sequence[str]) -> bool:
-    return bool(held_keys(Raw.of(session), keys))
-
-
 def recheck(session: Session, decision: Decision, redecide: Redecide | None) -> Decision:
-    """A new item whose keys some item took meanwhile is judged again on fresh candidates."""
+    """A new item whose keys an item it was not judged against holds now (a concurrent writer
+    stored it meanwhile) is judged again on fresh candidates."""
     if not isinstance(decision, NewItem) or redecide is None:
         return decision
-    if not keys_taken(session, decision.keys):
+    raw = Raw.of(session)
+    holders = set().union(*key_holders(raw, decision.keys).values())
+    if holders <= decision.seen:
         return decision
     keys = tuple(decision.keys)
-    return redecide(decision.item, find_candidates(session, keys), keys=keys)
+    return redecide(decision.item, list(read_candidates(raw, sorted(holders)).values()), keys=keys)
