@@ -88,23 +88,20 @@ GENERIC = _words(
 )
 PLACES = _words(
     """hampshire portsmouth southampton isle wight southwark lambeth lewisham kent medway norfolk
-    suffolk leeds bradford manchester liverpool birmingham sheffield bristol devon cornwall
-    dorset essex surrey sussex oxfordshire berkshire cambridgeshire peterborough cumbria
-    lancashire yorkshire somerset wiltshire gloucestershire hertfordshire bedfordshire
-    buckinghamshire nottingham nottinghamshire derby derbyshire leicester leicestershire
-    lincolnshire northamptonshire warwickshire coventry wolverhampton walsall sandwell dudley
-    newcastle sunderland durham northumberland croydon camden hackney islington westminster
-    barnet brent ealing enfield haringey harrow hillingdon hounslow newham redbridge hamlets
-    wandsworth bromley bexley greenwich havering merton sutton kingston richmond plymouth torbay
-    swindon slough luton milton keynes york hull brighton hove wales cardiff swansea stockport
-    shropshire telford wrekin herefordshire worcestershire staffordshire stoke cheshire halton
-    warrington wirral sefton knowsley trafford salford wigan bolton oldham rochdale tameside
-    blackpool blackburn darwen gateshead tyneside middlesbrough stockton darlington
-    hartlepool redcar cleveland calderdale kirklees wakefield barnsley rotherham doncaster
-    lincoln rutland thurrock southend wokingham windsor maidenhead oxford cambridge
-    ipswich norwich exeter gloucester worcester hereford chester carlisle lancaster preston
-    canterbury maidstone solihull somerset bournemouth poole christchurch scilly kensington
-    chelsea hammersmith fulham"""
+    suffolk leeds bradford manchester liverpool birmingham sheffield bristol devon cornwall dorset
+    essex surrey sussex oxfordshire berkshire cambridgeshire peterborough cumbria lancashire
+    yorkshire somerset wiltshire gloucestershire hertfordshire bedfordshire buckinghamshire
+    nottingham nottinghamshire derby derbyshire leicester leicestershire lincolnshire
+    northamptonshire warwickshire coventry wolverhampton walsall sandwell dudley newcastle
+    sunderland durham northumberland croydon camden hackney islington westminster barnet brent
+    ealing enfield haringey harrow hillingdon hounslow newham redbridge hamlets wandsworth bromley
+    bexley greenwich havering merton sutton kingston richmond plymouth torbay swindon slough luton
+    milton keynes york hull brighton hove wales cardiff swansea stockport shropshire telford
+    wrekin herefordshire worcestershire staffordshire stoke cheshire halton warrington wirral
+    sefton knowsley trafford salford wigan bolton oldham rochdale tameside blackpool blackburn
+    darwen gateshead tyneside middlesbrough stockton darlington hartlepool redcar cleveland
+    calderdale kirklees wakefield barnsley rotherham doncaster rutland thurrock southend wokingham
+    solihull somerset scilly kensington chelsea hammersmith fulham"""
 )
 _DATE_WORDS = _words(  # what _DATE_TOKEN matches in a word that does not start with a digit
     """jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from aggregator.dedupe.decide import decide
-from aggregator.models import AddSighting, NewItem
+from aggregator.models import AddSighting, NewItem, Regroup
 from tests.dedupe.test_dedupe import T, decide_against, make_item, memory, stored
 
 FAMILIES = Path(__file__).parents[1] / "fixtures" / "dedupe" / "generic_families.jsonl"
@@ -120,3 +120,28 @@ def test_honorifics_numbers_and_months_distinguish(first: str, second: str) -> N
     old = make_item(first, source="kent-scp", summary=text, category="news")
     new = make_item(second, source="regional-bulletin", summary=text, category="news")
     assert isinstance(decide(new, [stored(old)]), NewItem)
+
+
+def test_a_later_item_brings_two_stored_items_together_unless_a_curator_grouped_them() -> None:
+    text = BOARD_TEXT["kent-scp"]
+    url = "https://www.kscmp.org.uk/news/christmas-opening-hours/"
+    board = make_item("Christmas opening hours", source="kent-scp", url=url, summary=text)
+    quoted = make_item(
+        "Kent SCP: Christmas opening hours",
+        source="regional-bulletin",
+        summary="From our partners in Kent: " + text,
+        published=T + timedelta(days=1),
+    )
+    tracked = make_item(
+        "Christmas opening hours | Kent SCP",
+        source="sab-network-bulletin",
+        url=url + "?utm_source=newsletter",
+        published=T + timedelta(days=2),
+    )
+    both = [stored(quoted, 1), stored(tracked, 2)]  # each alone says nothing of the other
+    decision = decide(board, both)
+    assert isinstance(decision, Regroup) and decision.groups == (
+        tuple(sorted({(i.source_id, i.source_key) for i in (board, quoted, tracked)})),
+    )
+    by_hand = [replace(both[0], grouped_by_hand=True), both[1]]
+    assert isinstance(decide(board, by_hand), NewItem)  # two clear matches, one a curator's
