@@ -1,3 +1,4 @@
-"""Deduplication: the lookup keys of an item, its features and MinHash bands, and the decision
-which stored item it announces; pure, no HTTP, no database.
+"""Deduplication: an item's lookup keys and signature, the pairwise evidence that two sightings
+are one story, the order-free grouping of contradictions, and the decision which stored item an
+incoming one announces; pure, no HTTP, no database.
 """
