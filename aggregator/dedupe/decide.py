@@ -54,7 +54,7 @@ from aggregator.models import (
 from aggregator.normalise.canonical import canonical_url
 
 BUCKET_DAYS = 30
-BLOCK_LIMIT = 32  # holders read per lookup key; a blocking key held by more stops blocking
+BLOCK_LIMIT = 16  # holders read per lookup key; a blocking key held by more stops blocking
 _IDENTITY = ("src:", "url:")
 
 
