@@ -32,6 +32,7 @@ a key is only shared by items published within ~60 days.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -218,16 +219,16 @@ def _tier(reason: str) -> int:
 
 
 def _seen(cand: Candidate) -> list[Seen]:
-    return [
-        Seen(s.source_id, s.canonical_url, s.published, _stored_signature(s))
-        for s in cand.sightings
-    ]
+    return [_seen_one(s) for s in cand.sightings]
 
 
-def _stored_signature(sighting: StoredSighting) -> Signature:
+@functools.lru_cache(maxsize=4096)  # the same candidates are judged by the batch's next items
+def _seen_one(sighting: StoredSighting) -> Seen:
     if sighting.signature:
-        return loads(sighting.signature)
-    return text_signature(sighting.title, sighting.summary)
+        sig = loads(sighting.signature)
+    else:
+        sig = text_signature(sighting.title, sighting.summary)
+    return Seen(sighting.source_id, sighting.canonical_url, sighting.published, sig)
 
 
 def _signature_of(item: Item) -> Signature:

@@ -8,7 +8,6 @@ similarity, exact for short summaries) and the story pages the text links to.
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 import zlib
@@ -148,7 +147,6 @@ def dumps(sig: Signature) -> str:
     return json.dumps(data, separators=(",", ":"))
 
 
-@functools.lru_cache(maxsize=4096)  # a candidate is judged again by the next items
 def loads(stored: str) -> Signature:
     data = json.loads(stored)
     sets = {f: frozenset(data.get(f, ())) for f in _FIELDS}
