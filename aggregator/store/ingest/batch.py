@@ -25,7 +25,6 @@ _SIGHTING_TABLE = table_of(SightingRow)
 _CANDIDATE_COLUMNS = (
     "id", "title", "summary", "published", "source_id", "deleted", "grouped_by_hand",
 )  # fmt: skip
-_HELD = 'SELECT DISTINCT "key" FROM item_keys WHERE'
 _NEWEST_HOLDERS = (
     'SELECT "key", item_id FROM (SELECT "key", item_id, ROW_NUMBER() OVER '
     '(PARTITION BY "key" ORDER BY item_id DESC) AS n FROM item_keys WHERE'
@@ -58,11 +57,6 @@ class CandidateIndex:
         for key in keys:
             ids.update(self._holders.get(key, ()))
         return [self._candidates[i] for i in sorted(ids) if i in self._candidates]
-
-
-def held_keys(raw: Raw, keys: Sequence[str]) -> set[str]:
-    """Which of `keys` some stored item holds."""
-    return {row[0] for row in raw.select_in(_HELD, '"key"', sorted(set(keys)), "text")}
 
 
 def key_holders(raw: Raw, keys: Sequence[str]) -> dict[str, set[int]]:
