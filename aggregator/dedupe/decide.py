@@ -222,7 +222,7 @@ def _seen(cand: Candidate) -> list[Seen]:
     return [_seen_one(s) for s in cand.sightings]
 
 
-@functools.lru_cache(maxsize=4096)  # the same candidates are judged by the batch's next items
+@functools.lru_cache(maxsize=1024)  # the same candidates are judged by the batch's next items
 def _seen_one(sighting: StoredSighting) -> Seen:
     if sighting.signature:
         sig = loads(sighting.signature)
