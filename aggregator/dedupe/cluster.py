@@ -20,6 +20,8 @@ from collections.abc import Callable, Hashable, Sequence
 from itertools import combinations
 from typing import TypeVar
 
+from aggregator.dedupe.evidence import SAME_PAGE
+
 K = TypeVar("K", bound=Hashable)
 Judge = Callable[[K, K], int | None]  # a pair's strongest evidence tier, None: no evidence
 Conflict = Callable[[K, K], bool]
@@ -29,7 +31,7 @@ def partition(nodes: Sequence[K], judge: Judge[K], conflict: Conflict[K]) -> lis
     """The groups of `nodes` (sorted, so that equal sets give equal lists)."""
     ordered = sorted(set(nodes), key=repr)
     tiers = {(a, b): t for a, b in combinations(ordered, 2) if (t := judge(a, b)) is not None}
-    atoms = _components(ordered, [pair for pair, tier in tiers.items() if tier >= 2])
+    atoms = _components(ordered, [pair for pair, tier in tiers.items() if tier >= SAME_PAGE])
     atom_of = {node: atom for atom in atoms for node in atom}
     clash = {
         frozenset((atom_of[a], atom_of[b]))

@@ -39,7 +39,7 @@ from datetime import datetime
 
 from aggregator.dedupe import minhash
 from aggregator.dedupe.cluster import partition
-from aggregator.dedupe.evidence import Seen, compatible, same_story
+from aggregator.dedupe.evidence import Evidence, Seen, contradicts, same_story
 from aggregator.dedupe.features import features
 from aggregator.dedupe.signature import Signature, dumps, loads, signature, text_signature
 from aggregator.models import (
@@ -144,34 +144,27 @@ def _by_hand(
 class Judged:
     """What the sightings of one candidate say of an incoming item."""
 
-    evidence: tuple[float, str] | None  # the best: (score, reason)
+    evidence: Evidence | None  # the best
     conflicted: bool  # some sighting contradicts it
 
     @property
     def score(self) -> float:
-        return self.evidence[0] if self.evidence else 0.0
+        return self.evidence.score if self.evidence else 0.0
 
     @property
     def reason(self) -> str:
-        return self.evidence[1] if self.evidence else ""
+        return self.evidence.reason if self.evidence else ""
 
 
 def judge(mine: Seen, cand: Candidate) -> Judged:
-    best: tuple[float, str] | None = None
+    best: Evidence | None = None
     conflicted = False
     for sighting in _seen(cand):
         if contradicts(mine, sighting):
             conflicted = True
-        elif (found := same_story(mine, sighting)) and (best is None or found[0] > best[0]):
+        elif (found := same_story(mine, sighting)) and (best is None or found.score > best.score):
             best = found
     return Judged(best, conflicted)
-
-
-def contradicts(a: Seen, b: Seen) -> bool:
-    """Cannot be one story: something both name differs, or one source's two things."""
-    if not compatible(a.sig, b.sig):
-        return True
-    return a.source_id == b.source_id and (not a.url or a.url != b.url)
 
 
 def _regroup(
@@ -189,7 +182,7 @@ def _regroup(
 
     def tier(a: tuple[str, str], b: tuple[str, str]) -> int | None:
         found = same_story(seen[a], seen[b])
-        return _tier(found[1]) if found else None
+        return found.tier if found else None
 
     def clash(a: tuple[str, str], b: tuple[str, str]) -> bool:
         return contradicts(seen[a], seen[b])
@@ -211,11 +204,6 @@ def _regroup(
         reason=f"regroup of {len(seen)} sightings into {len(groups)} (the new one with "
         f"{len(mine_group) - 1})",
     )
-
-
-def _tier(reason: str) -> int:
-    """How strong the evidence is: the same page, then a link to it, then resemblance."""
-    return 2 if reason == "canonical-url" else 1 if reason.startswith("link") else 0
 
 
 def _seen(cand: Candidate) -> list[Seen]:

@@ -17,10 +17,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from aggregator.dedupe.signature import Signature, text_similarity
 
 MAX_DAYS = 30  # a repost follows its story within a month
+RESEMBLANCE, LINK, SAME_PAGE = 0, 1, 2  # how strong the evidence is, weakest first
+
+
+class Evidence(NamedTuple):
+    score: float  # which of several matches is the best
+    reason: str  # for the audit trail
+    tier: int  # RESEMBLANCE, LINK or SAME_PAGE
 
 
 @dataclass(frozen=True)
@@ -50,19 +58,25 @@ def compatible(a: Signature, b: Signature) -> bool:
     )
 
 
-def same_story(a: Seen, b: Seen) -> tuple[float, str] | None:
-    """(score, audit reason) when a and b are judged one story, else None."""
+def contradicts(a: Seen, b: Seen) -> bool:
+    """Cannot be one story: something both name differs, or one source's two things (a source
+    announces a thing once; two keys and two URLs are two things)."""
+    if not compatible(a.sig, b.sig):
+        return True
+    return a.source_id == b.source_id and (not a.url or a.url != b.url)
+
+
+def same_story(a: Seen, b: Seen) -> Evidence | None:
+    """The evidence that a and b are one story, or None."""
     if a.url and a.url == b.url:
-        return (3.0, "canonical-url") if compatible(a.sig, b.sig) else None
-    if a.source_id == b.source_id:
-        return None  # a source announces a thing once; two keys and two URLs are two things
+        return Evidence(3.0, "canonical-url", SAME_PAGE) if compatible(a.sig, b.sig) else None
     days = abs((a.published - b.published).total_seconds()) / 86400
-    if days > MAX_DAYS or not compatible(a.sig, b.sig):
+    if days > MAX_DAYS or contradicts(a, b):
         return None
     title = jaccard(a.sig.core, b.sig.core) if a.sig.core or b.sig.core else 0.0
     words = jaccard(a.sig.content, b.sig.content)
     if _links(a, b) and (title >= 0.3 or words >= 0.5 or a.sig.strong & b.sig.strong):
-        return 2.5 - days / 100, f"link title={title:.2f} days={days:.0f}"
+        return Evidence(2.5 - days / 100, f"link title={title:.2f} days={days:.0f}", LINK)
     text = text_similarity(a.sig.text, b.sig.text)
     reason = f"near-dup title={title:.2f} text={text:.2f} days={days:.0f}"
     # A pseudonym is reused by many boards ("Adult A", 'Joan'): the same subject is the same
@@ -71,11 +85,11 @@ def same_story(a: Seen, b: Seen) -> tuple[float, str] | None:
     # The same holds for one course's session on one day.
     placed = _placed(a.sig, b.sig) or text >= 0.15
     if placed and (_same_subject(a.sig, b.sig, title) or _same_review(a.sig, b.sig)):
-        return 1.0 + title + text / 2 - days / 100, reason
+        return Evidence(1.0 + title + text / 2 - days / 100, reason, RESEMBLANCE)
     if placed and a.sig.days & b.sig.days and words >= 0.75:
-        return title + 0.5 - days / 100, reason
+        return Evidence(title + 0.5 - days / 100, reason, RESEMBLANCE)
     if _quoted(title, text):
-        return title + text - days / 100, reason
+        return Evidence(title + text - days / 100, reason, RESEMBLANCE)
     return None
 
 
