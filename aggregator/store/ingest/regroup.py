@@ -10,7 +10,7 @@ again, and an item whose representative moved away shows its earliest sighting.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -62,7 +62,7 @@ def apply_regroup(
     """Regroup; return every item touched (the new sighting's first)."""
     mine = pair_of(decision.item)
     stored = {p: r for p, r in read_sightings(raw, _others(decision, mine)).items() if r}
-    targets = _targets(decision.groups, stored)
+    targets = group_targets(decision.groups, {p: row["item_id"] for p, row in stored.items()})
     home = _place_new(decision, mine, targets, create_item, add_sighting)
     stored.update({p: r for p, r in read_sightings(raw, [mine]).items() if r})
     went: dict[int, Counter[int]] = {}  # old item -> where its sightings went
@@ -90,14 +90,16 @@ def _others(decision: Regroup, mine: Pair) -> list[Pair]:
     return [pair for group in decision.groups for pair in group if pair != mine]
 
 
-def _targets(
-    groups: Sequence[tuple[Pair, ...]], stored: dict[Pair, Row]
+def group_targets(
+    groups: Sequence[tuple[Pair, ...]], owner: Mapping[Pair, int]
 ) -> dict[tuple[Pair, ...], int]:
-    """group -> the item holding most of its sightings, each item given to one group at most."""
+    """group -> the item holding most of its sightings now (`owner`: sighting -> item), each
+    item given to one group at most, the largest groups first; a group left out needs a new
+    item."""
     taken: set[int] = set()
     found: dict[tuple[Pair, ...], int] = {}
     for group in sorted(groups, key=lambda g: (-len(g), sorted(g))):
-        held = Counter(stored[p]["item_id"] for p in group if p in stored)
+        held = Counter(owner[p] for p in group if p in owner)
         choices = sorted((-n, i) for i, n in held.items() if i not in taken)
         if choices:
             found[group] = choices[0][1]
