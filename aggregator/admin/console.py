@@ -9,14 +9,14 @@ from pathlib import Path
 
 from aggregator.config.types import Config, SourceConfig
 from aggregator.models import PollOutcome
-from aggregator.poll.source import SourceFetch
+from aggregator.poll.preview import Preview
 from aggregator.store import Storage
 
 
-def preview_source(config: Config, source: SourceConfig) -> SourceFetch:
+def preview_source(config: Config, source: SourceConfig) -> Preview:
     """Fetch, parse and normalise one source as if never polled, storing nothing."""
     from aggregator.clock import utcnow
-    from aggregator.poll.source import preview
+    from aggregator.poll.preview import preview
 
     return preview(config, source, now=utcnow())
 
@@ -36,6 +36,6 @@ class Console:
     reload: Callable[[], object]
     republish: Callable[[], object]
     poll_now: Callable[[str], PollOutcome]
-    preview: Callable[[Config, SourceConfig], SourceFetch] = preview_source
+    preview: Callable[[Config, SourceConfig], Preview] = preview_source
     trust_proxy: bool = False
     clock: Callable[[], float] = time.time

@@ -72,7 +72,7 @@ def _append(path: str, fields: dict[str, object]) -> int:
 
 def cmd_preview(args: argparse.Namespace) -> int:
     from aggregator.clock import utcnow
-    from aggregator.poll.source import preview
+    from aggregator.poll.preview import field_lines, preview
 
     config = load_or_report(args)
     if config is None:
@@ -83,11 +83,15 @@ def cmd_preview(args: argparse.Namespace) -> int:
     fetched = preview(config, source, now=utcnow())
     if not fetched.ok:
         return fail(f"{source.id}: {fetched.error}")
-    for item in fetched.items:
+    for position, item in enumerate(fetched.items):
         kind = item.category + (f"/{item.review_type}" if item.review_type else "")
         print(f"{item.published:%Y-%m-%d} {kind:<16} {item.title}\n    {item.url}")
         if item.summary:
             print(f"    {item.summary[:160]}")
+        if position < len(fetched.matches):
+            print("\n".join("      " + line for line in field_lines(fetched.matches[position])))
+    for warning in fetched.warnings:
+        print(f"warning: {warning}")
     print(f"{len(fetched.items)} item(s) from {source.id}")
     return EXIT_OK
 

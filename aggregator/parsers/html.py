@@ -15,30 +15,37 @@ text. For `training` sources the date found in the text is the event date, not t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
+from functools import partial
 from html import escape
 from typing import Any
 from urllib.parse import urljoin
 
 import lxml.html
-from cssselect import SelectorError
 from lxml import etree
-from lxml.cssselect import CSSSelector
 
 from aggregator.clock import utcnow
 from aggregator.config.types import Selectors, SourceConfig
 from aggregator.errors import ParseError
 from aggregator.models import FetchResult, ParsedItem, ParseResult
 from aggregator.parsers.dates import find_date, leading_date, parse_date, parse_day
+from aggregator.parsers.select import (
+    Found,
+    dated,
+    find_link,
+    looks_like_link,
+    matches,
+    select_all,
+    split,
+    squash,
+    value,
+)
 
 _BLOCK_TAGS = (
     "br", "p", "div", "li", "dt", "dd", "td", "th", "tr", "h1", "h2", "h3", "h4", "h5", "h6",
     "article", "section", "header", "footer", "aside", "blockquote", "figcaption", "time",
 )  # fmt: skip
-_ATTRIBUTE_SUFFIX = re.compile(r"^(?P<css>.*?)@(?P<attr>[A-Za-z_:][\w:.-]*)$", re.DOTALL)
 _META_CHARSET = re.compile(
     rb"""<meta[^>]+charset\s*=\s*["']?\s*(?P<charset>[\w.:-]+)""", re.IGNORECASE
 )
@@ -54,31 +61,88 @@ _FEED_TYPES = {
 
 
 @dataclass(frozen=True)
-class _Selector:
-    css: str  # "" means the context element itself
-    attribute: str | None
+class FieldMatch:
+    """For the preview: what one field's selector took from one item (None: nothing)."""
+
+    field: str
+    selector: str
+    found: Found | None
 
 
 def parse(result: FetchResult, source: SourceConfig) -> ParseResult:
     """Every entry of one listing page; ParseError when the page no longer has any."""
-    if source.select is None:
-        raise ParseError(f"source {source.id!r} is of type html but has no [source.select]")
+    select = _selectors(source)
     document = _document(result)
     base_url = _base_url(document, result.url)
     now = utcnow()
     items: list[ParsedItem] = []
     warnings: list[str] = []
-    for position, element in enumerate(_items(document, source.select.item), start=1):
-        item = _item(element, source, base_url, now)
+    for position, element in enumerate(_items(document, select.item), start=1):
+        notes: list[str] = []
+        item = _item(element, source, base_url, now, notes)
+        warnings.extend(f"item {position}: {note}" for note in notes)
         if item is None:
             warnings.append(f"item {position} has no title text, skipped")
         else:
             items.append(item)
     if not items:
-        raise ParseError(
-            f"selector {source.select.item!r} matched no items — has the page changed?"
-        )
+        raise ParseError(f"selector {select.item!r} matched no items — has the page changed?")
+    warnings.extend(_same_link(items, select))
     return ParseResult(tuple(items), _page_title(document), result.url, tuple(warnings))
+
+
+def explain(result: FetchResult, source: SourceConfig) -> tuple[tuple[FieldMatch, ...], ...]:
+    """For each item parse() makes of the page, which selector took what (the preview shows it)."""
+    select = _selectors(source)
+    document = _document(result)
+    now = utcnow()
+    explained = []
+    for element in _items(document, select.item):
+        fields = _fields(element, select, now)
+        if fields["title"] is None:
+            continue  # skipped by parse() too: the explanations stay in step with the items
+        shown = {**fields, "summary": value(element, select.summary) if select.summary else None}
+        explained.append(tuple(
+            FieldMatch(name, selector, shown.get(name))
+            for name, selector in _named_selectors(select)
+        ))  # fmt: skip
+    return tuple(explained)
+
+
+def next_page(result: FetchResult, selector: str) -> str | None:
+    """The absolute URL the listing's `next` selector points at, None on the last page."""
+    document = _document(result)
+    found = find_link(document, selector)
+    if found is None or not looks_like_link(found.value) or not _usable_link(found.value):
+        return None
+    return urljoin(_base_url(document, result.url), found.value).split("#", 1)[0]
+
+
+def _selectors(source: SourceConfig) -> Selectors:
+    if source.select is None:
+        raise ParseError(f"source {source.id!r} is of type html but has no [source.select]")
+    return source.select
+
+
+def _named_selectors(select: Selectors) -> list[tuple[str, str]]:
+    named = [
+        ("title", select.title or "a"),
+        ("link", select.link or "a@href"),
+        ("date", select.date),
+        ("summary", select.summary),
+        ("event_date", select.event_date),
+    ]
+    return [(name, selector) for name, selector in named if selector]
+
+
+def _same_link(items: list[ParsedItem], select: Selectors) -> list[str]:
+    links = {item.link for item in items}
+    if len(items) < 2 or len(links) != 1 or None in links:
+        return []
+    return [
+        f"every item has the same link ({items[0].link}): "
+        f"does the link selector {select.link or 'a@href'!r} pick each item's own link?"
+    ]
 
 
 def discover_feeds(html: bytes, base_url: str) -> list[tuple[str, str]]:
@@ -94,7 +158,7 @@ def discover_feeds(html: bytes, base_url: str) -> list[tuple[str, str]]:
         kind = _FEED_TYPES.get((link.get("type") or "").split(";")[0].strip().lower())
         if "alternate" in rel and kind and link.get("href", "").strip():
             url = urljoin(base, link.get("href", "").strip())
-            feeds.setdefault(url, _squash(link.get("title") or "") or kind)
+            feeds.setdefault(url, squash(link.get("title") or "") or kind)
     return list(feeds.items())
 
 
@@ -170,34 +234,68 @@ def _base_url(document: Any, fetched_url: str) -> str:
 
 def _page_title(document: Any) -> str | None:
     title = document.find(".//title")
-    return _squash(title.text_content()) or None if title is not None else None
+    return squash(title.text_content()) or None if title is not None else None
 
 
 def _items(document: Any, item_selector: str) -> list[Any]:
     """Matches of the item selector, outermost only, in document order."""
-    matches = _select_all(document, _split(item_selector).css, item_selector)
+    matches = select_all(document, split(item_selector).css, item_selector)
     chosen = set(matches)
     return [e for e in matches if not any(a in chosen for a in e.iterancestors())]
 
 
-def _item(element: Any, source: SourceConfig, base_url: str, now: datetime) -> ParsedItem | None:
-    select: Selectors = source.select  # type: ignore[assignment]  # parse() checked it
+def _fields(element: Any, select: Selectors, now: datetime) -> dict[str, Found | None]:
+    """What each selector takes from one item element."""
     # selectors match descendant-or-self: an item that is itself an <a> is its own title and link
-    title = _value(element, select.title or "a")
+    return {
+        "title": value(element, select.title or "a"),
+        "link": find_link(element, select.link or "a@href"),
+        "date": dated(element, select.date, partial(_parses, now=now)) if select.date else None,
+        "event_date": (
+            dated(element, select.event_date, partial(_parses, now=now))
+            if select.event_date
+            else None
+        ),
+    }
+
+
+def _parses(text: str, now: datetime) -> bool:
+    return parse_date(text, now=now) is not None
+
+
+def _item(
+    element: Any, source: SourceConfig, base_url: str, now: datetime, notes: list[str]
+) -> ParsedItem | None:
+    select: Selectors = source.select  # type: ignore[assignment]  # parse() checked it
+    fields = _fields(element, select, now)
+    title = fields["title"].value if fields["title"] else ""
     if not title:
         return None
-    link = _usable_link(_value(element, select.link or "a@href"))
-    published, title = _published(element, select, title, source, now)
-    absolute = urljoin(base_url, link) if link else None
+    href = _link_of(fields["link"], select, notes)
+    published, title = _published(element, fields["date"], title, source, now)
+    absolute = urljoin(base_url, href) if href else None
     return ParsedItem(
         title=title,
         link=absolute,
         guid=absolute,
         summary_html=_summary_html(element, select.summary),
         published=published,
-        event_date=_event_date(element, select, source, now),
+        event_date=_event_date(element, fields["event_date"], source, now),
         base_url=base_url,
     )
+
+
+def _link_of(found: Found | None, select: Selectors, notes: list[str]) -> str | None:
+    if found is None:
+        return None
+    if not looks_like_link(found.value):
+        shown = found.value if len(found.value) <= 60 else found.value[:57] + "..."
+        notes.append(
+            f"link selector {select.link or 'a@href'!r} took the {found.taken} of "
+            f"{found.element}, {shown!r}, which is not a URL path: no link"
+        )
+        return None
+    return _usable_link(found.value)
 
 
 def _usable_link(href: str) -> str | None:
@@ -207,87 +305,41 @@ def _usable_link(href: str) -> str | None:
 
 
 def _published(
-    element: Any, select: Selectors, title: str, source: SourceConfig, now: datetime
+    element: Any, stated: Found | None, title: str, source: SourceConfig, now: datetime
 ) -> tuple[datetime | None, str]:
     """The publication date, and the title without a date that opens it."""
     opening = leading_date(title, now)
     if opening is not None:
         title = opening[1]
-    if select.date:
-        stated = _value(element, select.date)
-        found = parse_date(stated, now=now) if stated else None
-        if found is not None:
-            return found, title
+    found = parse_date(stated.value, now=now) if stated else None
+    if found is not None:
+        return found, title
     if source.category == "training":  # dates in a training listing are when the event is
         return None, title
     if opening is not None:
         return opening[0], title
-    in_text = find_date(_squash(element.text_content()), now)
+    in_text = find_date(squash(element.text_content()), now)
     return (in_text[0] if in_text else None), title
 
 
 def _event_date(
-    element: Any, select: Selectors, source: SourceConfig, now: datetime
+    element: Any, stated: Found | None, source: SourceConfig, now: datetime
 ) -> date | None:
-    if select.event_date:
-        stated = _value(element, select.event_date)
-        return parse_day(stated, now=now, upcoming=True) if stated else None
+    if source.select is not None and source.select.event_date:
+        return parse_day(stated.value, now=now, upcoming=True) if stated else None
     if source.category != "training":
         return None
-    return parse_day(_squash(element.text_content()), now=now, upcoming=True)
+    return parse_day(squash(element.text_content()), now=now, upcoming=True)
 
 
 def _summary_html(element: Any, selector: str | None) -> str | None:
     if not selector:
         return None
-    parsed = _split(selector)
-    if parsed.attribute:
-        value = _value(element, selector)
-        return escape(value) if value else None
-    match = next(_matches(element, parsed, selector), None)
+    if split(selector).attribute:
+        found = value(element, selector)
+        return escape(found.value) if found else None
+    match = next(matches(element, selector), None)
     if match is None:
         return None
     html: str = etree.tostring(match, encoding="unicode", method="html", with_tail=False)
     return html.strip() or None
-
-
-def _value(element: Any, selector: str) -> str:
-    """Whitespace-collapsed text (or attribute) of the first non-empty match, "" when none."""
-    parsed = _split(selector)
-    for match in _matches(element, parsed, selector):
-        raw = match.get(parsed.attribute, "") if parsed.attribute else match.text_content()
-        value = _squash(raw)
-        if value:
-            return value
-    return ""
-
-
-def _matches(element: Any, parsed: _Selector, selector: str) -> Iterator[Any]:
-    if not parsed.css:
-        yield element
-        return
-    yield from _select_all(element, parsed.css, selector)
-
-
-def _select_all(element: Any, css: str, selector: str) -> list[Any]:
-    try:
-        compiled = _compile(css)
-    except SelectorError as exc:
-        raise ParseError(f"invalid CSS selector {selector!r}: {exc}") from exc
-    return list(compiled(element))
-
-
-@lru_cache(maxsize=256)
-def _compile(css: str) -> Any:
-    return CSSSelector(css)
-
-
-def _split(selector: str) -> _Selector:
-    match = _ATTRIBUTE_SUFFIX.match(selector.strip())
-    if match is None:
-        return _Selector(selector.strip(), None)
-    return _Selector(match["css"].strip(), match["attr"])
-
-
-def _squash(text: str) -> str:
-    return " ".join(text.split())

@@ -91,10 +91,3 @@ def from_result(
         source.id, result=result, items=tuple(items), body_hash=body_hash, keys=tuple(keys)
     )
 
-
-def preview(config: Config, source: SourceConfig, *, now: datetime) -> SourceFetch:
-    """Fetch, parse and normalise one source as if never polled; nothing is stored."""
-    from aggregator.fetch.client import new_session
-
-    state = SourceState(source.id)
-    return poll_one(source, state, config, session=new_session(), limiter=HostLimiter(), now=now)
