@@ -26,6 +26,7 @@ services:
 
 test: $(STAMP) services
 	@bash scripts/ensure-chromium.sh || echo "WARNING: chromium unavailable; browser tests will skip"
+	@bash scripts/ensure-nginx.sh || echo "WARNING: nginx unavailable; the reverse-proxy tests will skip"
 	$(BIN)/python -m pytest --cov=aggregator --cov-report=term:skip-covered -q
 
 check: $(STAMP)

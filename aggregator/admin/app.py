@@ -48,7 +48,7 @@ class AdminApp:
         return Signer(key.encode("utf-8"))
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        request = Request(environ, self.console.trust_proxy)
+        request = Request(environ)
         try:
             response = self.handle(request)
         except FormTooLarge:

@@ -37,5 +37,4 @@ class Console:
     republish: Callable[[], object]
     poll_now: Callable[[str], PollOutcome]
     preview: Callable[[Config, SourceConfig], Preview] = preview_source
-    trust_proxy: bool = False
     clock: Callable[[], float] = time.time

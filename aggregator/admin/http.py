@@ -40,8 +40,10 @@ class FormTooLarge(Exception):
 
 @dataclass
 class Request:
+    """One request. Behind a proxy, waitress has already put the client's address and scheme
+    into REMOTE_ADDR and wsgi.url_scheme (web.proxy); X-Forwarded-* are never read here."""
+
     environ: WSGIEnvironment
-    trust_proxy: bool = False
 
     @property
     def method(self) -> str:
@@ -84,18 +86,10 @@ class Request:
 
     @property
     def is_https(self) -> bool:
-        if self.trust_proxy:
-            forwarded = str(self.environ.get("HTTP_X_FORWARDED_PROTO", ""))
-            if forwarded:
-                return forwarded.split(",")[0].strip().lower() == "https"
         return self.environ.get("wsgi.url_scheme") == "https"
 
     @property
     def address(self) -> str:
-        if self.trust_proxy:
-            forwarded = str(self.environ.get("HTTP_X_FORWARDED_FOR", ""))
-            if forwarded:
-                return forwarded.split(",")[0].strip()
         return str(self.environ.get("REMOTE_ADDR", "unknown"))
 
     def url(self, path: str, **query: str) -> str:

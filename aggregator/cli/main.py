@@ -78,7 +78,21 @@ def _add_listen_options(parser: argparse.ArgumentParser) -> None:
         "--trust-proxy",
         action="store_true",
         default=os.environ.get("AGGREGATOR_TRUST_PROXY", "") in ("1", "true", "yes"),
-        help="behind a reverse proxy: believe X-Forwarded-Proto/-For (env AGGREGATOR_TRUST_PROXY)",
+        help="behind a reverse proxy: take the client's address and scheme from the proxy's "
+        "X-Forwarded-For/-Proto (env AGGREGATOR_TRUST_PROXY)",
+    )
+    parser.add_argument(
+        "--proxy-address",
+        default=os.environ.get("AGGREGATOR_PROXY_ADDRESS", "127.0.0.1"),
+        help="with --trust-proxy: the proxy's address as this server sees it "
+        "(env AGGREGATOR_PROXY_ADDRESS; default 127.0.0.1)",
+    )
+    parser.add_argument(
+        "--proxy-count",
+        type=int,
+        default=int(os.environ.get("AGGREGATOR_PROXY_COUNT", "1")),
+        help="with --trust-proxy: how many proxies in a row append to X-Forwarded-For "
+        "(env AGGREGATOR_PROXY_COUNT; default 1)",
     )
 
 

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from wsgiref.types import WSGIApplication
 
     from aggregator.store import Storage
+    from aggregator.web.proxy import ProxyTrust
 
 
 def cmd_poll(args: argparse.Namespace) -> int:
@@ -88,7 +89,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         Path(args.feeds_dir),
         args.host,
         args.port,
-        trust_proxy=args.trust_proxy,
+        proxy=proxy_trust(args),
     ).run()
     return EXIT_OK
 
@@ -104,7 +105,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"serving {feeds_dir} on http://{args.host}:{args.port}/", file=sys.stderr)
     storage = open_storage(args) if args.admin else None
     try:
-        serve(create_app(feeds_dir, mounts=admin_mounts(args, storage)), args.host, args.port)
+        app = create_app(feeds_dir, mounts=admin_mounts(args, storage))
+        serve(app, args.host, args.port, proxy=proxy_trust(args))
     finally:
         if storage is not None:
             storage.close()
@@ -117,10 +119,17 @@ def admin_mounts(args: argparse.Namespace, storage: Storage | None) -> dict[str,
         return {}
     from aggregator.runtime.console import standalone_admin
 
-    app = standalone_admin(
-        storage, Path(args.sources), Path(args.feeds_dir), trust_proxy=args.trust_proxy
-    )
+    app = standalone_admin(storage, Path(args.sources), Path(args.feeds_dir))
     return {"/admin": app}
+
+
+def proxy_trust(args: argparse.Namespace) -> ProxyTrust | None:
+    """`--trust-proxy`: the proxy whose X-Forwarded-For/-Proto waitress believes."""
+    from aggregator.web.proxy import ProxyTrust
+
+    if not args.trust_proxy:
+        return None
+    return ProxyTrust(args.proxy_address, max(1, args.proxy_count))
 
 
 def serve_from_db(args: argparse.Namespace) -> int:
@@ -137,7 +146,7 @@ def serve_from_db(args: argparse.Namespace) -> int:
             source=DatabaseSource(storage),
             mounts=admin_mounts(args, storage),
         )
-        serve(app, args.host, args.port)
+        serve(app, args.host, args.port, proxy=proxy_trust(args))
     finally:
         storage.close()
     return EXIT_OK

@@ -16,9 +16,7 @@ from aggregator.runtime.cycle import Cycle
 from aggregator.store import Storage
 
 
-def standalone_admin(
-    storage: Storage, sources_path: Path, feeds_dir: Path, *, trust_proxy: bool = False
-) -> AdminApp:
+def standalone_admin(storage: Storage, sources_path: Path, feeds_dir: Path) -> AdminApp:
     watcher = ConfigWatcher(sources_path, lambda config: cycle.take_config(config))
     cycle = Cycle.watching(watcher, storage, feeds_dir, fetches=1)
 
@@ -34,6 +32,5 @@ def standalone_admin(
         reload=watcher.check_now,
         republish=cycle.publish,
         poll_now=cycle.poll_now,
-        trust_proxy=trust_proxy,
     )
     return AdminApp(console)

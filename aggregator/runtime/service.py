@@ -23,6 +23,7 @@ from aggregator.models import PollOutcome
 from aggregator.ops.metrics import Metrics
 from aggregator.runtime.cycle import Cycle
 from aggregator.store import Storage
+from aggregator.web.proxy import ProxyTrust
 from aggregator.web.server import WebServer
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ class Service:
     feeds_dir: Path
     host: str = "127.0.0.1"
     port: int = 8080
-    trust_proxy: bool = False  # believe X-Forwarded-Proto/-For (behind a TLS-terminating proxy)
+    proxy: ProxyTrust | None = None  # the reverse proxy whose X-Forwarded-For/-Proto count
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
@@ -133,7 +134,6 @@ class Service:
             reload=self.watcher.check_now,
             republish=self.publish,
             poll_now=self.poll_now,
-            trust_proxy=self.trust_proxy,
         )
         mounts: dict[str, WSGIApplication] = {
             "/admin": AdminApp(console),
@@ -181,7 +181,7 @@ class Service:
             coalesce=True,
             id="config",
         )
-        server = make_server(self.web_app(), self.host, self.port)
+        server = make_server(self.web_app(), self.host, self.port, proxy=self.proxy)
         self._scheduler, self._server = scheduler, server
         scheduler.start()
         threading.Thread(target=server.run, name="web", daemon=True).start()

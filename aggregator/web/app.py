@@ -10,6 +10,7 @@ from pathlib import Path
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from aggregator.web.index import feed_title, render_index
+from aggregator.web.proxy import with_hsts
 from aggregator.web.static import (
     CORS_NAMES,
     DirectorySource,
@@ -55,7 +56,7 @@ def create_app(
     """
     app = FeedApp(source or DirectorySource(feeds_dir), health, ready, max_age)
     app.mounts.update(mounts or {})
-    return app
+    return with_hsts(app)
 
 
 @dataclass

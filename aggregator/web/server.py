@@ -12,6 +12,8 @@ from wsgiref.types import WSGIApplication
 import waitress
 from waitress import wasyncore
 
+from aggregator.web.proxy import ProxyTrust
+
 log = logging.getLogger(__name__)
 CLOSE_TIMEOUT = 10.0
 
@@ -19,8 +21,19 @@ CLOSE_TIMEOUT = 10.0
 class WebServer:
     """A waitress server, bound at once; `run()` blocks, `close()` stops it from any thread."""
 
-    def __init__(self, app: WSGIApplication, host: str, port: int, *, threads: int = 8) -> None:
-        self._server: Any = waitress.create_server(app, host=host, port=port, threads=threads)
+    def __init__(
+        self,
+        app: WSGIApplication,
+        host: str,
+        port: int,
+        *,
+        threads: int = 8,
+        proxy: ProxyTrust | None = None,
+    ) -> None:
+        options = proxy.waitress_options() if proxy is not None else {}
+        self._server: Any = waitress.create_server(
+            app, host=host, port=port, threads=threads, **options
+        )
         self._running = threading.Event()
         self._finished = threading.Event()
         self._closed = False
@@ -64,16 +77,29 @@ class WebServer:
         wasyncore.close_all(self._server._map, ignore_all=True)
 
 
-def make_server(app: WSGIApplication, host: str, port: int, *, threads: int = 8) -> WebServer:
-    """A bound (port 0: any free port) server, not yet running: `.run()` it, later `.close()`."""
-    return WebServer(app, host, port, threads=threads)
+def make_server(
+    app: WSGIApplication,
+    host: str,
+    port: int,
+    *,
+    threads: int = 8,
+    proxy: ProxyTrust | None = None,
+) -> WebServer:
+    """A bound (port 0: any free port) server, not yet running: `.run()` it, later `.close()`.
+    With `proxy`, requests from that proxy are taken as its clients' (see web.proxy)."""
+    return WebServer(app, host, port, threads=threads, proxy=proxy)
 
 
 def serve(
-    app: WSGIApplication, host: str = "127.0.0.1", port: int = 8080, *, threads: int = 8
+    app: WSGIApplication,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    *,
+    threads: int = 8,
+    proxy: ProxyTrust | None = None,
 ) -> None:
     """Serve in the foreground until Ctrl-C or SIGTERM."""
-    server = make_server(app, host, port, threads=threads)
+    server = make_server(app, host, port, threads=threads, proxy=proxy)
     _stop_on_sigterm()
     log.info("serving %s", server.url)
     try:
