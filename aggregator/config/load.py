@@ -10,10 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cssselect import GenericTranslator, SelectorError
-
 from aggregator.config.lines import Where, index_lines
 from aggregator.config.reader import Problems, Table, parse_duration
+from aggregator.config.shapes import ATTRIBUTE_SUFFIX, checked_selector, shape_values
 from aggregator.config.types import (
     DEFAULT_FEEDS,
     Config,
@@ -44,16 +43,15 @@ RULE_KEYS = ("pattern", "category", "review_type")
 SOURCE_KEYS = (
     "id", "name", "type", "url", "interval", "category", "enabled", "identity", "link_base",
     "query", "select", "rule", "per_host_concurrency", "per_host_delay", "robots",
-    "max_item_age", "max_items",
+    "max_item_age", "max_items", "max_pages",
 )  # fmt: skip
-SELECT_KEYS = ("item", "title", "link", "date", "summary", "event_date")
+SELECT_KEYS = ("item", "title", "link", "date", "summary", "event_date", "next")
 QUERY_KEYS = ("q", "count", "start", "order", "fields")
 QUERY_PREFIXES = ("filter_", "reject_", "aggregate_")
 FEED_KEYS = (
     "id", "title", "description", "categories", "review_types", "sources", "include", "exclude",
     "max_age", "limit",
 )  # fmt: skip
-_ATTRIBUTE_SUFFIX = re.compile(r"^(?P<css>.*?)@(?P<attr>[A-Za-z_:][\w:.-]*)$", re.DOTALL)
 _TOML_POSITION = re.compile(r"\s*\((?:at line (\d+), column \d+|at end of document)\)$")
 
 
@@ -220,6 +218,7 @@ class _Builder:
             max_item_age=t.duration("max_item_age", positive=True),
             max_items=t.integer("max_items", 1),
         )
+        values.update(shape_values(t, source_type, select))
         rules = self.rules(t, (*where, "rule"), f"{label}: [[source.rule]]")
         if not (source_id and name and source_type and url):
             return None
@@ -283,8 +282,8 @@ class _Builder:
         if raw is None:
             return None
         s = self.table(raw, (*t.where, "select"), f"{t.label}: [source.select]", SELECT_KEYS)
-        values = {key: _checked_selector(s, key) for key in SELECT_KEYS}
-        if values["item"] is not None and _ATTRIBUTE_SUFFIX.match(values["item"]):
+        values = {key: checked_selector(s, key, required=key == "item") for key in SELECT_KEYS}
+        if values["item"] is not None and ATTRIBUTE_SUFFIX.match(values["item"]):
             s.error("item", "must be a CSS selector for the item elements, without @attr")
             return None
         item = values.pop("item")
@@ -320,22 +319,3 @@ class _Builder:
 
 def _query_key_allowed(key: str) -> bool:
     return key in QUERY_KEYS or key.startswith(QUERY_PREFIXES)
-
-
-def _checked_selector(t: Table, key: str) -> str | None:
-    selector = t.string(key, required=key == "item")
-    if selector is None:
-        return None
-    split = _ATTRIBUTE_SUFFIX.match(selector)
-    css = (split.group("css") if split else selector).strip()
-    if not css:
-        if key == "item" or not split:
-            t.error(key, "must not be empty")
-            return None
-        return selector
-    try:
-        GenericTranslator().css_to_xpath(css)
-    except SelectorError as exc:
-        t.error(key, f'not a valid CSS selector: "{css}" ({exc})')
-        return None
-    return selector

@@ -34,6 +34,7 @@ class Selectors:
     date: str | None = None
     summary: str | None = None
     event_date: str | None = None
+    next: str | None = None  # the listing's link to its next page, followed up to max_pages
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class SourceConfig:
     robots: bool | None = None
     max_item_age: float | None = None
     max_items: int | None = None
+    max_pages: int = 1  # html: pages of the listing read, following select.next
     line: int = 0  # line of the [[source]] header in the file, for messages
 
 

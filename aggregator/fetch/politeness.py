@@ -97,6 +97,20 @@ def fetch_politely(
 ) -> FetchResult:
     """One fetch within the host's concurrency and delay, after robots.txt allows it."""
     url = source_url(source, state)
+    return fetch_url_politely(url, source, state, settings, session, limiter, robots)
+
+
+def fetch_url_politely(
+    url: str,
+    source: SourceConfig,
+    state: SourceState,
+    settings: Settings,
+    session: requests.Session,
+    limiter: HostLimiter,
+    robots: RobotsCache | None,
+) -> FetchResult:
+    """`url` fetched for `source` (its listing's next page, an item's own page) as politely as
+    the source itself: the same host limits, delay and robots.txt."""
     policy = FetchPolicy.from_config(settings, source)
     concurrency = host_concurrency(source, settings)
     delay = polite_delay(url, source, settings.per_host_delay)

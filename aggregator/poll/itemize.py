@@ -15,6 +15,8 @@ from aggregator.normalise.item import normalise, source_keys
 from aggregator.parsers import parser_for
 
 Keys = tuple[str, ...]  # dedupe lookup keys of one item
+# Items and their dedupe lookup keys (the pool's processes run it in their parsing thread).
+ItemMaker = Callable[[FetchResult, SourceConfig, Config, datetime], tuple[list[Item], list[Keys]]]
 
 
 def classifier_for(config: Config, source: SourceConfig) -> Callable[..., Classification]:

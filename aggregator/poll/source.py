@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -18,7 +17,8 @@ from aggregator.errors import AggregatorError, FetchError, SourceGone
 from aggregator.fetch.politeness import HostLimiter, fetch_politely
 from aggregator.fetch.robots import RobotsCache
 from aggregator.models import FetchResult, Item, SourceState
-from aggregator.poll.itemize import Keys, items_and_keys
+from aggregator.poll.follow import Follow, follow
+from aggregator.poll.itemize import ItemMaker, Keys, items_and_keys
 
 
 @dataclass(frozen=True)
@@ -41,10 +41,6 @@ class SourceFetch:
         return self.error is None
 
 
-# Items and their dedupe lookup keys (the pool's processes run it in their parsing thread).
-ItemMaker = Callable[[FetchResult, SourceConfig, Config, datetime], tuple[list[Item], list[Keys]]]
-
-
 def poll_one(
     source: SourceConfig,
     state: SourceState,
@@ -61,6 +57,10 @@ def poll_one(
     try:
         result = fetch_politely(source, state, config.settings, session, limiter, robots)
         fetched = from_result(result, source, state, config, now, parse)
+        if fetched.items and fetched.result is not None:
+            how = Follow(source, config, session, limiter, robots, now, parse)
+            items, keys = follow(fetched.result, fetched.items, fetched.keys, how)
+            fetched = replace(fetched, items=items, keys=keys)
     except SourceGone as exc:
         fetched = SourceFetch(source.id, error=f"gone: {exc}", gone=True)
     except FetchError as exc:
@@ -90,4 +90,3 @@ def from_result(
     return SourceFetch(
         source.id, result=result, items=tuple(items), body_hash=body_hash, keys=tuple(keys)
     )
-

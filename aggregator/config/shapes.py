@@ -1,0 +1,62 @@
+"""The keys for the shapes boards' websites come in: CSS selectors (with `@attr`) and listings
+that page (`max_pages`)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from cssselect import GenericTranslator, SelectorError
+
+from aggregator.config.reader import Table
+from aggregator.config.types import Selectors
+from aggregator.models import SourceType
+
+MAX_PAGES = 50
+ATTRIBUTE_SUFFIX = re.compile(r"^(?P<css>.*?)@(?P<attr>[A-Za-z_:][\w:.-]*)$", re.DOTALL)
+
+
+def checked_selector(t: Table, key: str, *, required: bool = False) -> str | None:
+    """A CSS selector, optionally ending in `@attr`; None after reporting why it is unusable."""
+    selector = t.string(key, required=required)
+    if selector is None:
+        return None
+    split = ATTRIBUTE_SUFFIX.match(selector)
+    css = (split.group("css") if split else selector).strip()
+    if not css:
+        if required or not split:
+            t.error(key, "must not be empty")
+            return None
+        return selector
+    try:
+        GenericTranslator().css_to_xpath(css)
+    except SelectorError as exc:
+        t.error(key, f'not a valid CSS selector: "{css}" ({exc})')
+        return None
+    return selector
+
+
+def shape_values(
+    t: Table, source_type: SourceType | None, select: Selectors | None
+) -> dict[str, Any]:
+    """`max_pages` of one `[[source]]`, when given and valid."""
+    values: dict[str, Any] = {}
+    if _only_for(t, "max_pages", ("html",), source_type):
+        pages = t.integer("max_pages", 1, MAX_PAGES)
+        if pages is not None and pages > 1 and select is not None and not select.next:
+            t.error("max_pages", 'needs a "next" selector in [source.select] to find the pages')
+        elif pages is not None:
+            values["max_pages"] = pages
+    return values
+
+
+def _only_for(
+    t: Table, key: str, wanted: tuple[SourceType, ...], source_type: SourceType | None
+) -> bool:
+    if not t.has(key):
+        return False
+    if source_type is not None and source_type not in wanted:
+        kinds = " or ".join(f'"{w}"' for w in wanted)
+        t.error(key, f'only for sources of type {kinds}, this one is "{source_type}"')
+        return False
+    return True
