@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import requests
-from requests.utils import check_header_validity, resolve_proxies
+from requests.utils import check_header_validity, resolve_proxies, select_proxy
 
 from aggregator import USER_AGENT
 from aggregator.config.types import Settings, SourceConfig
@@ -35,6 +35,7 @@ from aggregator.fetch.netguard import (
     RefusedAddress,
     Watchdog,
     check_literal_host,
+    check_proxied_target,
     deadline_passed,
     forbidden_address,
     guard,
@@ -210,6 +211,8 @@ def _adapter_send(
     the cookie jar (requests are prepared without session cookies, so the jar is never read)."""
     url = request.url or ""
     proxies = resolve_proxies(request, dict(session.proxies), session.trust_env)
+    if select_proxy(url, proxies):
+        check_proxied_target(url)
     response: requests.Response = session.get_adapter(url).send(
         request,
         stream=True,

@@ -1,7 +1,9 @@
 """Network guards for fetching: the SSRF check on every connected peer, and the deadline watchdog.
 
 The peer check runs on the socket actually connected to (after DNS), so neither redirects nor
-DNS rebinding can reach a private address while the guard is on.
+DNS rebinding can reach a private address while the guard is on. Through an environment proxy
+(HTTP_PROXY/HTTPS_PROXY) the socket reaches the proxy, so the target is resolved and judged
+before each request is handed to it (`check_proxied_target`).
 """
 
 from __future__ import annotations
@@ -223,6 +225,23 @@ def guard(allow_private: bool) -> Iterator[None]:
         yield
     finally:
         _allow_private.reset(token)
+
+
+def check_proxied_target(url: str) -> None:
+    """Behind a proxy the connected peer is the proxy: resolve the target host here and refuse
+    it when any of its addresses is private (unless allowed). The proxy resolves the name again,
+    so a name whose DNS answer changes in between can still slip through; `NO_PROXY` targets are
+    connected to directly and checked on their socket."""
+    if _allow_private.get():
+        return
+    host = urlsplit(url).hostname or ""
+    try:
+        found = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise FetchError(f"cannot resolve {host} to check it before the proxy: {exc}") from exc
+    for *_, sockaddr in found:
+        if forbidden_address(str(sockaddr[0])):
+            raise RefusedAddress(f"refused: {host} resolves to private address {sockaddr[0]}")
 
 
 def check_literal_host(url: str, allow_private: bool) -> None:
