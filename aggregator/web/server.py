@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import threading
@@ -55,6 +56,9 @@ class WebServer:
         self._running.set()
         try:
             self._server.run()
+        except Exception:
+            if not self._closed:
+                raise  # a loop that trips over sockets closed from another thread is expected
         finally:
             self._finished.set()
 
@@ -67,14 +71,24 @@ class WebServer:
         self._server.task_dispatcher.shutdown()
         if self._running.is_set() and not self._finished.is_set():
             # Sockets belong to the loop thread: close them there, then wait for it to exit.
-            self._server.trigger.pull_trigger(self._close_sockets)
+            try:
+                self._server.trigger.pull_trigger(self._close_sockets)
+            except OSError as exc:  # its wake-up pipe is gone: close from here instead
+                log.warning("web server wake-up failed (%s); closing its sockets directly", exc)
+                self._close_sockets()
             if not self._finished.wait(CLOSE_TIMEOUT):
                 log.warning("web server loop did not stop within %.0fs", CLOSE_TIMEOUT)
         else:
             self._close_sockets()
 
     def _close_sockets(self) -> None:
+        dispatchers = list(self._server._map.values())
         wasyncore.close_all(self._server._map, ignore_all=True)
+        for dispatcher in dispatchers:  # one whose close failed part-way still holds its socket
+            sock = getattr(dispatcher, "socket", None)
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.close()
 
 
 def make_server(

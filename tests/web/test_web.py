@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
 import http.client
@@ -386,6 +387,24 @@ def test_close_before_run_releases_the_port(feeds_dir: Path) -> None:
     server = make_server(create_app(feeds_dir), "127.0.0.1", 0)
     server.close()
     server.close()
+
+
+def test_close_stops_the_loop_even_when_its_wake_up_pipe_is_gone(
+    feeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def gone(thunk: object = None) -> None:
+        raise OSError(errno.EBADF, "Bad file descriptor")
+
+    server = make_server(create_app(feeds_dir), "127.0.0.1", 0)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    assert fetch(server, "/all.atom").status == 200
+    monkeypatch.setattr(server._server.trigger, "pull_trigger", gone)  # as seen once in CI
+    server.close()
+    thread.join(timeout=10)
+    assert not thread.is_alive()
+    with pytest.raises(OSError):
+        socket.create_connection((server.host, server.port), timeout=1).close()
 
 
 def test_directory_source_reads_only_plain_names(feeds_dir: Path) -> None:
