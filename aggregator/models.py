@@ -13,7 +13,7 @@ from typing import Literal
 
 Category = Literal["reviews", "news", "training"]
 ReviewType = Literal["dhr", "sar", "cspr", "learning", "other"]
-SourceType = Literal["feed", "govuk-search", "html"]
+SourceType = Literal["feed", "govuk-search", "html", "ical"]
 IdentityPolicy = Literal["guid", "link", "content"]
 CATEGORIES: tuple[Category, ...] = ("reviews", "news", "training")
 REVIEW_TYPES: tuple[ReviewType, ...] = ("dhr", "sar", "cspr", "learning", "other")

@@ -9,7 +9,7 @@ from aggregator.admin.health import duration_text
 from aggregator.config.types import SourceConfig
 
 TEXT_FIELDS = ("id", "name", "type", "url", "category", "interval")
-SELECTOR_FIELDS = ("item", "title", "link", "date", "summary", "event_date")
+SELECTOR_FIELDS = ("item", "title", "link", "date", "summary", "event_date", "next")
 
 
 @dataclass

@@ -28,7 +28,7 @@ from aggregator.models import CATEGORIES, REVIEW_TYPES, IdentityPolicy, SourceTy
 __all__ = ["check_config", "load_config", "parse_config", "parse_duration"]
 
 GOVUK_SEARCH_URL = "https://www.gov.uk/api/search.json"
-SOURCE_TYPES: tuple[SourceType, ...] = ("feed", "govuk-search", "html")
+SOURCE_TYPES: tuple[SourceType, ...] = ("feed", "govuk-search", "html", "ical")
 IDENTITIES: tuple[IdentityPolicy, ...] = ("guid", "link", "content")
 MIN_INTERVAL = 60.0
 MIN_INTERVAL_PRIVATE = 1.0
@@ -43,7 +43,7 @@ RULE_KEYS = ("pattern", "category", "review_type")
 SOURCE_KEYS = (
     "id", "name", "type", "url", "interval", "category", "enabled", "identity", "link_base",
     "query", "select", "rule", "per_host_concurrency", "per_host_delay", "robots",
-    "max_item_age", "max_items", "max_pages",
+    "max_item_age", "max_items", "max_pages", "horizon",
 )  # fmt: skip
 SELECT_KEYS = ("item", "title", "link", "date", "summary", "event_date", "next")
 QUERY_KEYS = ("q", "count", "start", "order", "fields")

@@ -1,5 +1,5 @@
-"""The keys for the shapes boards' websites come in: CSS selectors (with `@attr`) and listings
-that page (`max_pages`)."""
+"""The keys for the shapes boards' websites come in: CSS selectors (with `@attr`), listings that
+page (`max_pages`) and calendars (`horizon`)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from aggregator.config.types import Selectors
 from aggregator.models import SourceType
 
 MAX_PAGES = 50
+MAX_HORIZON = 2 * 366 * 86400.0  # two years of a recurring event is plenty, and bounded
 ATTRIBUTE_SUFFIX = re.compile(r"^(?P<css>.*?)@(?P<attr>[A-Za-z_:][\w:.-]*)$", re.DOTALL)
 
 
@@ -39,7 +40,7 @@ def checked_selector(t: Table, key: str, *, required: bool = False) -> str | Non
 def shape_values(
     t: Table, source_type: SourceType | None, select: Selectors | None
 ) -> dict[str, Any]:
-    """`max_pages` of one `[[source]]`, when given and valid."""
+    """`max_pages` and `horizon` of one `[[source]]`, those given and valid."""
     values: dict[str, Any] = {}
     if _only_for(t, "max_pages", ("html",), source_type):
         pages = t.integer("max_pages", 1, MAX_PAGES)
@@ -47,6 +48,12 @@ def shape_values(
             t.error("max_pages", 'needs a "next" selector in [source.select] to find the pages')
         elif pages is not None:
             values["max_pages"] = pages
+    if _only_for(t, "horizon", ("ical",), source_type):
+        horizon = t.duration("horizon", positive=True)
+        if horizon is not None and horizon > MAX_HORIZON:
+            t.error("horizon", f"must be at most {MAX_HORIZON / 86400:g}d")
+        elif horizon is not None:
+            values["horizon"] = horizon
     return values
 
 

@@ -77,6 +77,7 @@ class SourceConfig:
     max_item_age: float | None = None
     max_items: int | None = None
     max_pages: int = 1  # html: pages of the listing read, following select.next
+    horizon: float = 180 * 86400.0  # ical: seconds ahead over which recurring events are expanded
     line: int = 0  # line of the [[source]] header in the file, for messages
 
 

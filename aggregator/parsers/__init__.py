@@ -19,6 +19,7 @@ _MODULES: dict[SourceType, str] = {
     "feed": "aggregator.parsers.feed",
     "govuk-search": "aggregator.parsers.govuk",
     "html": "aggregator.parsers.html",
+    "ical": "aggregator.parsers.ical",
 }
 
 

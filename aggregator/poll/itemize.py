@@ -21,7 +21,8 @@ ItemMaker = Callable[[FetchResult, SourceConfig, Config, datetime], tuple[list[I
 
 def classifier_for(config: Config, source: SourceConfig) -> Callable[..., Classification]:
     rules = (*source.rules, *config.settings.rules)
-    return partial(classify, hint=source.category, rules=rules)
+    hint = source.category or ("training" if source.type == "ical" else None)
+    return partial(classify, hint=hint, rules=rules)
 
 
 def to_items(

@@ -1,4 +1,4 @@
-"""The keys for listings that page load into their dataclasses."""
+"""The keys for listings that page and for calendars load into their dataclasses."""
 
 from __future__ import annotations
 
@@ -20,6 +20,13 @@ item = "article.post"
 link = "h2.entry-title a"
 date = "time.entry-date"
 next = "a.next"
+
+[[source]]
+id = "msp-events"
+name = "Manchester Safeguarding Partnership: training calendar"
+type = "ical"
+url = "https://www.manchestersafeguardingpartnership.co.uk/events/?ical=1"
+horizon = "90d"
 """
 
 
@@ -27,15 +34,17 @@ def test_the_new_keys_load(tmp_path: Path) -> None:
     path = tmp_path / "sources.toml"
     path.write_text(SOURCES, encoding="utf-8")
     assert check_config(path) == []
-    (news,) = load_config(path).sources
+    news, events = load_config(path).sources
     assert news.max_pages == 3
     assert news.select == Selectors(
         item="article.post", link="h2.entry-title a", date="time.entry-date", next="a.next"
     )
+    assert (events.type, events.horizon, events.max_pages) == ("ical", 90 * 86400.0, 1)
 
 
 def test_defaults(tmp_path: Path) -> None:
     path = tmp_path / "sources.toml"
-    path.write_text(SOURCES.replace("max_pages = 3\n", ""))
-    (news,) = load_config(path).sources
+    path.write_text(SOURCES.replace('horizon = "90d"\n', "").replace("max_pages = 3\n", ""))
+    news, events = load_config(path).sources
     assert news.max_pages == 1
+    assert events.horizon == 180 * 86400.0
