@@ -1,4 +1,4 @@
-"""RSS 0.9x/1.0/2.0 and Atom, through feedparser.
+"""RSS 0.9x/1.0/2.0 and Atom, through feedparser; a JSON Feed goes to parsers.jsonfeed.
 
 feedparser neither sanitises nor resolves URIs inside HTML here: normalise does both, once. The
 body is handed over as a stream (never as bytes, which feedparser may take for a file name) with
@@ -25,6 +25,7 @@ from aggregator.config.types import SourceConfig
 from aggregator.errors import ParseError
 from aggregator.models import FetchResult, ParsedItem, ParseResult
 from aggregator.normalise.sanitize import html_to_text
+from aggregator.parsers import jsonfeed
 
 _HTML_START = re.compile(
     rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html[\s>]|head[\s>]|body[\s>])", re.I | re.S
@@ -58,9 +59,10 @@ memoise_feedparser_base_uri()
 
 def parse(result: FetchResult, source: SourceConfig) -> ParseResult:
     """Items of the feed in `result`; ParseError when the body is not a usable feed."""
-    del source  # every feed is read the same way
     if not result.body:
         raise ParseError("empty response body")
+    if jsonfeed.is_json_feed(result):
+        return jsonfeed.parse(result, source)
     document = feedparser.parse(
         io.BytesIO(result.body),
         response_headers=_headers(result),

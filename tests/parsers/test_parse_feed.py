@@ -26,7 +26,7 @@ SOURCE = SourceConfig(id="test", name="Test", type="feed", url="https://example.
 
 def document_for(expectation: Path) -> Path:
     stem = expectation.name.removesuffix(".expected.json")
-    (document,) = [p for p in FIXTURES.glob(stem + ".*") if not p.name.endswith(".json")]
+    (document,) = [p for p in FIXTURES.glob(stem + ".*") if not p.name.endswith(".expected.json")]
     return document
 
 
@@ -71,7 +71,7 @@ def test_fixture_parses_as_expected(expectation: Path) -> None:
 
 
 def test_every_fixture_has_an_expectation() -> None:
-    documents = {p for p in FIXTURES.iterdir() if not p.name.endswith(".json")}
+    documents = {p for p in FIXTURES.iterdir() if not p.name.endswith(".expected.json")}
     assert documents == {document_for(e) for e in EXPECTATIONS}
 
 
