@@ -50,9 +50,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="poll only this source (repeatable)",
     )
     poll.set_defaults(handler=lazy("aggregator.cli.service", "cmd_poll"))
-    commands.add_parser("publish", help="regenerate every output").set_defaults(
-        handler=lazy("aggregator.cli.service", "cmd_publish")
+    publish = commands.add_parser(
+        "publish", help="regenerate the outputs (nothing to do when nothing changed)"
     )
+    publish.add_argument(
+        "--force", action="store_true", help="render every output even when nothing changed"
+    )
+    publish.set_defaults(handler=lazy("aggregator.cli.service", "cmd_publish"))
     run = commands.add_parser("run", help="scheduler + publishing + web server")
     _add_listen_options(run)
     run.set_defaults(handler=lazy("aggregator.cli.service", "cmd_run"))

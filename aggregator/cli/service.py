@@ -70,7 +70,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     storage = open_storage(args)
     try:
-        changed = publish(storage, config, Path(args.feeds_dir), now=utcnow())
+        changed = publish(storage, config, Path(args.feeds_dir), now=utcnow(), force=args.force)
     finally:
         storage.close()
     print(f"published: {len(changed)} file(s) changed in {args.feeds_dir}")

@@ -29,6 +29,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from aggregator.errors import FetchError
 
 POOL_SIZE = 32
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # the well-known prefix: IPv4 in the last 32 bits
 
 _allow_private: ContextVar[bool] = ContextVar("allow_private", default=False)
 _watchdog: ContextVar[Watchdog | None] = ContextVar("watchdog", default=None)
@@ -42,17 +43,21 @@ class RefusedAddress(FetchError):
 
 
 def forbidden_address(ip: str) -> bool:
-    address = ipaddress.ip_address(ip.split("%", 1)[0])
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return bool(
-        address.is_loopback
-        or address.is_private
-        or address.is_link_local
-        or address.is_multicast
-        or address.is_reserved
-        or address.is_unspecified
-    )
+    """Anything but a globally routable unicast address (`is_global` covers loopback, private,
+    link-local, carrier-grade NAT and the special ranges); IPv6 forms that carry an IPv4
+    address (mapped, 6to4, NAT64) are judged by that address."""
+    address = _carried_ipv4(ipaddress.ip_address(ip.split("%", 1)[0]))
+    return not address.is_global or address.is_multicast or address.is_reserved
+
+
+def _carried_ipv4(
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address,
+) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    if isinstance(address, ipaddress.IPv4Address):
+        return address
+    if address in _NAT64:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return address.ipv4_mapped or address.sixtofour or address
 
 
 def _check_peer(sock: socket.socket, host: str) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, and_, select
 from sqlalchemy.orm import Session, aliased
 
 from aggregator.store import curation
+from aggregator.store.changes import note_change
 from aggregator.store.engine import run_write
 from aggregator.store.schema import ItemRow, SightingRow
 
@@ -89,6 +90,8 @@ class RetentionStore:
             doomed = select_prunable(held, max_age=max_age, max_items=max_items, now=now)
             for item_id in doomed:
                 curation.delete_item(session, item_id, actor=RETENTION_ACTOR, now=now)
+            if doomed:
+                note_change(session)
             return len(doomed)
 
         return run_write(self.engine, f"pruning items of {source_id}", write)

@@ -13,6 +13,7 @@ from aggregator.clock import utcnow
 from aggregator.errors import NotFound
 from aggregator.models import Candidate, Decision, SourceState, StoredItem
 from aggregator.store import curation
+from aggregator.store.changes import ChangeStore, note_change
 from aggregator.store.documents import DocumentStore
 from aggregator.store.engine import (
     DEFAULT_URL,
@@ -35,7 +36,7 @@ from aggregator.store.users import UserStore
 T = TypeVar("T")
 
 
-class Storage(UserStore, LeaseStore, DocumentStore, RetentionStore):
+class Storage(UserStore, LeaseStore, DocumentStore, RetentionStore, ChangeStore):
     """Sources' polling state, items with their sightings and keys, curation and its audit.
 
     URLs: `sqlite:///path/to.sqlite` (parent folder created; WAL, foreign keys, busy timeout)
@@ -233,24 +234,29 @@ class Storage(UserStore, LeaseStore, DocumentStore, RetentionStore):
                 actor=actor,
                 now=utcnow(),
             )
+            note_change(session)
 
         run_write(self.engine, f"changing item {item_id}", write)
 
     def delete_item(self, item_id: int, *, actor: str = "cli") -> None:
         def write(session: Session) -> None:
             curation.delete_item(session, item_id, actor=actor, now=utcnow())
+            note_change(session)
 
         run_write(self.engine, f"deleting item {item_id}", write)
 
     def merge_items(self, keep_id: int, other_id: int, *, actor: str = "cli") -> None:
         def write(session: Session) -> None:
             curation.merge_items(session, keep_id, other_id, actor=actor, now=utcnow())
+            note_change(session)
 
         run_write(self.engine, f"merging item {other_id} into {keep_id}", write)
 
     def split_item(self, item_id: int, *, actor: str = "cli") -> list[int]:
         def write(session: Session) -> list[int]:
-            return curation.split_item(session, item_id, actor=actor, now=utcnow())
+            made = curation.split_item(session, item_id, actor=actor, now=utcnow())
+            note_change(session)
+            return made
 
         return run_write(self.engine, f"splitting item {item_id}", write)
 

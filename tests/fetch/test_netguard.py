@@ -1,5 +1,6 @@
 """The SSRF guard where the connected peer is not the target: behind HTTP_PROXY/HTTPS_PROXY the
-socket goes to the proxy, so the target host itself must be resolved and judged first."""
+socket goes to the proxy, so the target host itself must be resolved and judged first. And the
+address set: only globally routable addresses, whatever IPv6 form wraps an IPv4 one."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from aggregator.errors import FetchError
 from aggregator.fetch import netguard
 from aggregator.fetch.client import FetchPolicy, RefusedAddress, fetch, new_session
+from aggregator.fetch.netguard import check_literal_host, forbidden_address
 from aggregator.models import SourceState
 from tests.support.server import LocalServer
 
@@ -118,3 +120,47 @@ def test_a_target_that_does_not_resolve_is_not_handed_to_the_proxy(
     with pytest.raises(FetchError, match="resolve"):
         get("http://feeds.example.org/feed.xml")
     assert proxy.seen == []
+
+
+# --- which addresses are private: only globally routable ones may be fetched ---
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "100.64.0.1",  # carrier-grade NAT (shared address space)
+        "100.100.100.200",  # a cloud metadata service inside it
+        "2002:7f00:1::1",  # 6to4 wrapping 127.0.0.1
+        "2002:a00:1::",  # 6to4 wrapping 10.0.0.1
+        "2002:a9fe:a9fe::",  # 6to4 wrapping 169.254.169.254
+        "64:ff9b::a9fe:a9fe",  # NAT64 wrapping 169.254.169.254
+        "64:ff9b::c0a8:101",  # NAT64 wrapping 192.168.1.1
+        "64:ff9b:1::a00:1",  # local-use NAT64
+        "::ffff:10.0.0.1",
+        "198.18.0.1",  # benchmarking
+        "192.0.2.1",  # documentation
+        "240.0.0.1",
+        "224.0.0.1",
+        "ff02::1",
+        "fe80::1%eth0",
+        "fc00::1",
+    ],
+)
+def test_addresses_that_are_not_globally_routable_are_refused(address: str) -> None:
+    assert forbidden_address(address)
+
+
+@pytest.mark.parametrize(
+    "address", ["93.184.216.34", "2606:4700::1111", "2002:5db8:d822::1", "64:ff9b::5db8:d822"]
+)
+def test_public_addresses_and_forms_wrapping_them_are_allowed(address: str) -> None:
+    assert not forbidden_address(address)
+
+
+@pytest.mark.parametrize(
+    "url", ["http://100.100.100.200/latest/meta-data/", "http://[2002:a9fe:a9fe::]/"]
+)
+def test_literal_hosts_in_those_ranges_are_refused_before_connecting(url: str) -> None:
+    with pytest.raises(RefusedAddress):
+        check_literal_host(url, allow_private=False)
+    check_literal_host(url, allow_private=True)

@@ -155,3 +155,19 @@ def test_poll_named_source_only(workdir: Path, server: FeedServer) -> None:
     assert cli(workdir, "poll", "--source", "southvale") == 0
     assert server.requests_for("/board-a/feed/") == []
     assert len(stored(workdir)) == 2
+
+
+def test_publish_skips_an_unchanged_store_and_force_renders_anyway(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli(workdir, "poll") == 0
+    feeds = workdir / "feeds"
+    good = (feeds / "all.atom").read_bytes()
+    (feeds / "all.atom").write_bytes(b"edited by hand")
+    assert cli(workdir, "poll") == 0  # every source answers 304: nothing to publish
+    assert cli(workdir, "publish") == 0
+    assert (feeds / "all.atom").read_bytes() == b"edited by hand"
+    capsys.readouterr()
+    assert cli(workdir, "publish", "--force") == 0
+    assert (feeds / "all.atom").read_bytes() == good
+    assert "1 file(s) changed" in capsys.readouterr().out

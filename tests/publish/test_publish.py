@@ -19,6 +19,7 @@ from aggregator.config.types import Config, FeedConfig, Settings, SourceConfig
 from aggregator.errors import AggregatorError, FetchError, ParseError
 from aggregator.publish import parse_opml, ping_websub, publish, write_if_changed
 from aggregator.publish.opml import build_opml
+from aggregator.publish.stamp import STAMP_NAME
 from tests.fixtures.publish.support import HERE, NOW, FakeReader, load_items
 
 SOURCES = (
@@ -44,10 +45,11 @@ def test_first_publish_writes_every_output(tmp_path: Path) -> None:
     store = FakeReader(load_items())
     changed = publish(store, CONFIG, tmp_path, now=NOW)
     assert {p.name for p in changed} == EXPECTED
-    assert {p.name for p in tmp_path.iterdir()} == EXPECTED  # no temp files left behind
+    # No temp files left behind; the stamp of what was rendered is a dot file beside them.
+    assert {p.name for p in tmp_path.iterdir()} == EXPECTED | {STAMP_NAME}
     # The same run stores each document, as web nodes serve it, beside the files.
     assert {name: body for name, (body, _) in store.documents.items()} == {
-        p.name: p.read_bytes() for p in tmp_path.iterdir()
+        name: (tmp_path / name).read_bytes() for name in EXPECTED
     }
     assert all(p.parent == tmp_path for p in changed)
     for name in EXPECTED:

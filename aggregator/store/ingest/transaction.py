@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from aggregator.models import Candidate, Decision, SourceState
+from aggregator.store.changes import note_change
 from aggregator.store.ingest.apply import apply_decisions
 from aggregator.store.ingest.batch import CandidateIndex, candidate_index, find_candidates
 from aggregator.store.ingest.keylock import Redecide, lock_keys
@@ -29,6 +30,7 @@ class Transaction:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self.changed = False  # an item created or changed: the content version grows at finish
 
     def candidates(self, keys: Sequence[str]) -> list[Candidate]:
         """Items sharing any key (tombstones included, deleted=True), by item id."""
@@ -57,7 +59,9 @@ class Transaction:
         """
         if not decisions:
             return []
-        return apply_decisions(self.session, decisions, now, redecide, free_keys)
+        touched = apply_decisions(self.session, decisions, now, redecide, free_keys)
+        self.changed = self.changed or bool(touched)
+        return touched
 
     def save_source_states(self, states: Sequence[SourceState]) -> None:
         """Insert or replace each source's polling state."""
@@ -74,3 +78,5 @@ class Transaction:
     def finish(self) -> None:
         """Send what waits to be written (before the commit)."""
         Raw.of(self.session).flush()
+        if self.changed:
+            note_change(self.session)
