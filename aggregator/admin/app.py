@@ -11,6 +11,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from aggregator.admin import views_auth, views_feeds, views_items, views_sources
 from aggregator.admin.auth import (
+    SESSION_LIMITS,
     SESSION_SECRET_NAME,
     RateLimiter,
     Session,
@@ -85,10 +86,11 @@ class AdminApp:
         return response
 
     def _signed_in_user(self, session: Session | None) -> str | None:
-        if session is None or session.user is None:
+        if session is None or session.key is None:
             return None
-        # A removed user's cookies stop working at once.
-        return session.user if self.console.storage.user(session.user) is not None else None
+        now = self.console.clock()
+        user = self.console.storage.session_user(session.key, now, SESSION_LIMITS)
+        return user if user == session.user else None
 
     def _set_session(self, request: Request, response: Response, session: Session) -> None:
         lifetime = max(0, int(session.expires - self.console.clock()))

@@ -1,7 +1,11 @@
 """Passwords (argon2), signed session cookies, CSRF tokens and the sign-in rate limit.
 
-Sessions are stateless: the cookie carries {user, csrf, expiry} signed with HMAC-SHA256 under
-a key kept in the database (`app_secrets`), so every node accepts every other node's cookies.
+The cookie carries {user, session id, csrf, expiry} signed with HMAC-SHA256 under a key kept in
+the database (`app_secrets`), so every node accepts every other node's cookies. A signed-in
+session also lives in the database (store/sessions.py, keyed by the SHA-256 of its id) and is
+checked on every request, so sign-out, a password change and removing the user end it, as do
+`SESSION_IDLE_SECONDS` without a request and `SESSION_SECONDS` after sign-in. Sessions before
+sign-in (they only carry the sign-in form's CSRF token) are not stored.
 """
 
 from __future__ import annotations
@@ -20,8 +24,12 @@ from dataclasses import dataclass, field
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from aggregator.store.sessions import SessionLimits
+
 SESSION_SECRET_NAME = "admin-session-key"
-SESSION_SECONDS = 8 * 3600
+SESSION_SECONDS = 8 * 3600  # absolute lifetime of a signed-in session
+SESSION_IDLE_SECONDS = 3600
+SESSION_LIMITS = SessionLimits(idle=SESSION_IDLE_SECONDS, lifetime=SESSION_SECONDS)
 MIN_PASSWORD_LENGTH = 10
 _hasher = PasswordHasher()
 # Verifying against this when the user does not exist keeps timing the same either way.
@@ -58,10 +66,16 @@ class Session:
     user: str | None  # None: an anonymous session (it only carries the sign-in form's CSRF token)
     csrf: str
     expires: float
+    sid: str | None = None  # a signed-in session's id; the store knows it by `key`
 
     @classmethod
     def new(cls, user: str | None, now: float, lifetime: float = SESSION_SECONDS) -> Session:
-        return cls(user, secrets.token_urlsafe(24), now + lifetime)
+        sid = secrets.token_urlsafe(32) if user is not None else None
+        return cls(user, secrets.token_urlsafe(24), now + lifetime, sid)
+
+    @property
+    def key(self) -> str | None:
+        return None if self.sid is None else hashlib.sha256(self.sid.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -88,19 +102,21 @@ class Signer:
         return _b64(hmac.new(self.key, body.encode(), hashlib.sha256).digest())
 
     def session_cookie(self, session: Session) -> str:
-        return self.sign({"u": session.user, "c": session.csrf, "e": session.expires})
+        return self.sign(
+            {"u": session.user, "s": session.sid, "c": session.csrf, "e": session.expires}
+        )
 
     def read_session(self, cookie: str | None, now: float) -> Session | None:
         """The session in a cookie; None when absent, forged or expired."""
         payload = self.unsign(cookie or "")
         if payload is None:
             return None
-        user, csrf, expires = payload.get("u"), payload.get("c"), payload.get("e")
+        user, sid, csrf, expires = (payload.get(k) for k in ("u", "s", "c", "e"))
         if not isinstance(csrf, str) or not isinstance(expires, int | float) or expires <= now:
             return None
-        if user is not None and not isinstance(user, str):
+        if not (user is None or isinstance(user, str)) or not (sid is None or isinstance(sid, str)):
             return None
-        return Session(user, csrf, float(expires))
+        return Session(user, csrf, float(expires), sid)
 
 
 def csrf_ok(session: Session | None, submitted: str | None) -> bool:

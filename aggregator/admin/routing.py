@@ -32,6 +32,19 @@ class Page:
     def actor(self) -> str:
         return f"admin:{self.user}"
 
+    def start_session(self, user: str) -> None:
+        """A fresh signed-in session (and CSRF token) for this browser, kept in the store."""
+        session = Session.new(user, self.console.clock())
+        assert session.key is not None
+        self.console.storage.start_session(session.key, user, self.console.clock())
+        self.new_session = session
+
+    def end_session(self) -> None:
+        """Sign-out: the stored session ends, so a copy of the cookie is worthless too."""
+        if self.session is not None and self.session.key is not None:
+            self.console.storage.end_session(self.session.key)
+        self.new_session = Session.new(None, self.console.clock())
+
     def render(self, template: str, status: int = 200, **context: Any) -> Response:
         session = self.new_session or self.session
         body = self.templates.get_template(template).render(

@@ -1,8 +1,8 @@
-"""Sign-in and sign-out."""
+"""Sign-in, sign-out and changing one's password."""
 
 from __future__ import annotations
 
-from aggregator.admin.auth import Session, hash_password, needs_rehash, verify_password
+from aggregator.admin.auth import hash_password, needs_rehash, password_problem, verify_password
 from aggregator.admin.http import Response, redirect
 from aggregator.admin.routing import Page, Route
 from aggregator.clock import utcnow
@@ -40,13 +40,34 @@ def login(page: Page) -> Response:
     rehashed = hash_password(password) if needs_rehash(user.password_hash) else None
     page.console.storage.set_user_login(name, at=utcnow(), password_hash=rehashed)
     # A fresh session (and CSRF token) on sign-in: a token planted before cannot be reused.
-    page.new_session = Session.new(user.name, page.console.clock())
+    page.start_session(user.name)
     return redirect(safe_next(page, form.get("next")))
 
 
 def logout(page: Page) -> Response:
-    page.new_session = Session.new(None, page.console.clock())
+    page.end_session()
     return redirect(page.request.url("/login"))
+
+
+def password_form(page: Page) -> Response:
+    return page.render("password.html", error=None)
+
+
+def change_password(page: Page) -> Response:
+    """A new password ends every session of the user; this browser gets a fresh one."""
+    form, user = page.request.form, page.user
+    assert user is not None
+    stored = page.console.storage.user(user)
+    problem = password_problem(form.get("new", ""))
+    if stored is None or not verify_password(stored.password_hash, form.get("current", "")):
+        problem = "The current password is wrong."
+    elif form.get("new") != form.get("again"):
+        problem = "The new passwords differ."
+    if problem is not None:
+        return page.render("password.html", 400, error=problem)
+    page.console.storage.set_password(user, hash_password(form["new"]))
+    page.start_session(user)
+    return page.done("/sources", "Password changed; every other session of yours has ended.")
 
 
 def home(page: Page) -> Response:
@@ -57,5 +78,7 @@ ROUTES = [
     Route("GET", "/login", login_form, public=True),
     Route("POST", "/login", login, public=True),
     Route("POST", "/logout", logout),
+    Route("GET", "/password", password_form),
+    Route("POST", "/password", change_password),
     Route("GET", "/", home),
 ]

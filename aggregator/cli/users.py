@@ -1,4 +1,4 @@
-"""`aggregator users add | list | remove`: who may sign in to the admin console."""
+"""`aggregator users add | list | passwd | remove`: who may sign in to the admin console."""
 
 from __future__ import annotations
 
@@ -23,6 +23,14 @@ def register(commands: Any) -> None:
     )
     add.set_defaults(handler=cmd_add)
     sub.add_parser("list", help="list users").set_defaults(handler=cmd_list)
+    passwd = sub.add_parser("passwd", help="set a user's password (their sessions end at once)")
+    passwd.add_argument("name")
+    passwd.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of stdin (also when stdin is not a terminal)",
+    )
+    passwd.set_defaults(handler=cmd_passwd)
     remove = sub.add_parser("remove", help="remove a user (their sessions end at once)")
     remove.add_argument("name")
     remove.set_defaults(handler=cmd_remove)
@@ -77,6 +85,24 @@ def cmd_list(args: argparse.Namespace) -> int:
     for user in users:
         last = f"{user.last_login_at:%Y-%m-%d %H:%M}" if user.last_login_at else "never"
         print(f"{user.name}\tcreated {user.created_at:%Y-%m-%d}\tlast sign-in {last}")
+    return EXIT_OK
+
+
+def cmd_passwd(args: argparse.Namespace) -> int:
+    from aggregator.admin.auth import hash_password
+
+    password = read_password(args.password_stdin)
+    if password is None:
+        return 1
+    storage = open_storage(args)
+    try:
+        storage.set_password(args.name, hash_password(password))
+    except NotFound:
+        print(f"no user {args.name!r}", file=sys.stderr)
+        return 1
+    finally:
+        storage.close()
+    print(f"changed the password of {args.name}; their sessions have ended")
     return EXIT_OK
 
 

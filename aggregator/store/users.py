@@ -14,6 +14,7 @@ from aggregator.errors import NotFound, StorageError
 from aggregator.store.engine import run_read, run_write
 from aggregator.store.ingest.apply import dialect_insert
 from aggregator.store.schema import AppSecretRow, UserRow
+from aggregator.store.sessions import SessionStore, end_user_sessions
 
 
 @dataclass(frozen=True)
@@ -29,8 +30,8 @@ def _to_user(row: UserRow) -> User:
     return User(row.id, row.name, row.password_hash, row.created_at, row.last_login_at)
 
 
-class UserStore:
-    """Storage methods for `users` and `app_secrets`; needs `self.engine`."""
+class UserStore(SessionStore):
+    """Storage methods for `users`, their sessions and `app_secrets`; needs `self.engine`."""
 
     engine: Engine
 
@@ -70,11 +71,24 @@ class UserStore:
         """NotFound when there is no such user."""
 
         def write(session: Session) -> None:
+            end_user_sessions(session, name)
             result = session.execute(delete(UserRow).where(UserRow.name == name))
             if getattr(result, "rowcount", 0) == 0:
                 raise NotFound(f"no user {name!r}")
 
         run_write(self.engine, f"removing user {name}", write)
+
+    def set_password(self, name: str, password_hash: str) -> None:
+        """A new password; every session of the user ends. NotFound when there is no such user."""
+
+        def write(session: Session) -> None:
+            statement = update(UserRow).where(UserRow.name == name)
+            result = session.execute(statement.values(password_hash=password_hash))
+            if getattr(result, "rowcount", 0) == 0:
+                raise NotFound(f"no user {name!r}")
+            end_user_sessions(session, name)
+
+        run_write(self.engine, f"changing the password of {name}", write)
 
     def set_user_login(self, name: str, *, at: datetime, password_hash: str | None = None) -> None:
         """Record a sign-in (and a rehashed password, when the hash parameters changed)."""

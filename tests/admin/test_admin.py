@@ -90,7 +90,10 @@ def test_a_forged_or_expired_session_is_refused(client: WsgiClient, service: Ser
     real = AdminApp(_console(service)).signer
     client.jar["sgf_session"] = real.session_cookie(Session("alice", "t", 1.0))  # long expired
     assert client.get("/admin/items").status == 303
-    client.jar["sgf_session"] = real.session_cookie(Session("alice", "t", 4e9))
+    # Signed with the real key but never started on the server (no stored session): refused.
+    client.jar["sgf_session"] = real.session_cookie(Session("alice", "t", 4e9, "made-up id"))
+    assert client.get("/admin/items").status == 303
+    signed_in(client)
     assert client.get("/admin/items").status == 200
 
 
