@@ -20,7 +20,7 @@ from aggregator.admin.auth import (
     new_secret,
 )
 from aggregator.admin.console import Console
-from aggregator.admin.http import FormTooLarge, Request, Response, redirect, text
+from aggregator.admin.http import BadRequest, FormTooLarge, Request, Response, redirect, text
 from aggregator.admin.routing import Page, Route, match
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,9 @@ class AdminApp:
             response = self.handle(request)
         except FormTooLarge:
             response = text(413, "form too large\n")
+        except BadRequest as exc:
+            log.warning("bad request path=%r: %s", request.path[:200], exc)
+            response = text(400, f"bad request: {exc}\n")
         except Exception:
             log.exception("admin request failed path=%s", request.path)
             response = text(500, "internal error\n")

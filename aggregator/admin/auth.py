@@ -90,7 +90,7 @@ class Signer:
 
     def unsign(self, token: str) -> dict[str, object] | None:
         body, _, mac = token.partition(".")
-        if not mac or not hmac.compare_digest(mac, self._mac(body)):
+        if not mac or not token.isascii() or not hmac.compare_digest(mac, self._mac(body)):
             return None
         try:
             payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, quote
 from wsgiref.types import StartResponse, WSGIEnvironment
 
 MAX_FORM_BYTES = 256 * 1024
+MAX_FIELDS = 200
 REASONS = {
     200: "OK",
     303: "See Other",
@@ -36,6 +37,10 @@ SECURITY_HEADERS = [
 
 class FormTooLarge(Exception):
     pass
+
+
+class BadRequest(Exception):
+    """The request cannot be read (answered 400 with one log line)."""
 
 
 @dataclass
@@ -136,5 +141,8 @@ def text(status: int, message: str) -> Response:
 
 
 def _first_values(encoded: str) -> dict[str, str]:
-    parsed = parse_qs(encoded, keep_blank_values=True, max_num_fields=200)
+    try:
+        parsed = parse_qs(encoded, keep_blank_values=True, max_num_fields=MAX_FIELDS)
+    except ValueError as exc:
+        raise BadRequest(f"more than {MAX_FIELDS} fields") from exc
     return {key: values[0] for key, values in parsed.items()}

@@ -11,7 +11,7 @@ from jinja2 import Environment
 
 from aggregator.admin.auth import RateLimiter, Session, Signer
 from aggregator.admin.console import Console
-from aggregator.admin.http import Request, Response, redirect
+from aggregator.admin.http import BadRequest, Request, Response, redirect
 
 FLASH_SECONDS = 120
 
@@ -62,7 +62,10 @@ class Page:
         return redirect(self.request.url(path, **query, flash=flash))
 
     def _flash(self) -> str | None:
-        payload = self.signer.unsign(self.request.query.get("flash", ""))
+        token = self.request.query.get("flash", "")
+        if not token.isascii():
+            raise BadRequest("the flash token is not ASCII")
+        payload = self.signer.unsign(token)
         if payload is None:
             return None
         message, expires = payload.get("m"), payload.get("e")

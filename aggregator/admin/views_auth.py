@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import logging
+
 from aggregator.admin.auth import hash_password, needs_rehash, password_problem, verify_password
 from aggregator.admin.http import Response, redirect
 from aggregator.admin.routing import Page, Route
 from aggregator.clock import utcnow
 
+log = logging.getLogger(__name__)
+
 
 def safe_next(page: Page, target: str | None) -> str:
-    """Only ever redirect inside the console after sign-in (no open redirect)."""
+    """Only ever redirect inside the console after sign-in (no open redirect), to a path that
+    can go into a Location header as it is (printable ASCII)."""
     root = page.request.root
-    if target and target.startswith(root + "/") and not target.startswith("//"):
+    if not target:
+        return page.request.url("/sources")
+    printable = target.isascii() and target.isprintable() and "\\" not in target
+    if printable and target.startswith(root + "/") and not target.startswith("//"):
         return target
+    log.warning("ignored next=%r: not a console path", target[:200])
     return page.request.url("/sources")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import logging
 import os
 import re
 import threading
@@ -21,6 +22,7 @@ from typing import Protocol
 
 from aggregator.publish.common import content_type_for
 
+log = logging.getLogger(__name__)
 SAFE_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 GZIP_MIN_BYTES = 512
 CORS_NAMES = frozenset({"latest.json", "latest.html"})
@@ -183,7 +185,8 @@ def not_modified_since(if_modified_since: str, mtime: float) -> bool:
     """If-Modified-Since says the client's copy is no older than our document."""
     try:
         since = parsedate_to_datetime(if_modified_since)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
+        log.warning("ignored an unreadable If-Modified-Since: %r", if_modified_since[:100])
         return False
     if since.tzinfo is None:
         return False

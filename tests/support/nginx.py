@@ -149,11 +149,12 @@ class Answer:
 
 @dataclass
 class HttpsClient:
-    """A cookie-keeping HTTPS client connecting from loopback address `source`."""
+    """A cookie-keeping HTTPS client (plain HTTP without a context) connecting from loopback
+    address `source`; paths are sent as given."""
 
     port: int
-    context: ssl.SSLContext
-    source: str
+    context: ssl.SSLContext | None = None
+    source: str = "127.0.0.1"
     jar: dict[str, str] = field(default_factory=dict)
 
     def get(self, path: str, headers: dict[str, str] | None = None) -> Answer:
@@ -167,8 +168,12 @@ class HttpsClient:
     def request(
         self, method: str, path: str, form: dict[str, str] | None, headers: dict[str, str]
     ) -> Answer:
-        conn = http.client.HTTPSConnection(
-            "127.0.0.1", self.port, context=self.context, source_address=(self.source, 0)
+        conn = (
+            http.client.HTTPSConnection(
+                "127.0.0.1", self.port, context=self.context, source_address=(self.source, 0)
+            )
+            if self.context is not None
+            else http.client.HTTPConnection("127.0.0.1", self.port, source_address=(self.source, 0))
         )
         sent = dict(headers)
         if self.jar:
