@@ -4,7 +4,8 @@ published calendars, Eventbrite organiser calendars), each event a training item
 Read with `icalendar`; recurring events are expanded by `recurring-ical-events` from a month ago
 to the source's `horizon` ahead, in start order, and never more than MAX_EVENTS occurrences, so a
 rule such as FREQ=MINUTELY costs no more than a short calendar. An occurrence of a series is its
-own item (guid `UID#start`); the item's text says when, where, and whether online or in person.
+own item (guid `UID#start`, its date after its title); the item's text says when, where, and
+whether online or in person.
 """
 
 from __future__ import annotations
@@ -103,6 +104,9 @@ def _item(event: Any, calendar_url: str, series: set[str]) -> ParsedItem | None:
     start = event.get("DTSTART").dt
     end = event.get("DTEND").dt if event.get("DTEND") is not None else None
     link = str(event.get("URL", "")).strip() or None
+    if str(event.get("UID", "")).strip() in series:  # occurrences share a title: say which
+        day = _london(start).date() if isinstance(start, datetime) else start
+        title = f"{title} ({day.day} {day:%B %Y})"
     return ParsedItem(
         title=title,
         link=link,
