@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs, quote
 from wsgiref.types import StartResponse, WSGIEnvironment
 
@@ -82,12 +81,17 @@ class Request:
 
     @cached_property
     def cookies(self) -> dict[str, str]:
-        jar: SimpleCookie = SimpleCookie()
-        try:
-            jar.load(str(self.environ.get("HTTP_COOKIE", "")))
-        except CookieError:
-            return {}
-        return {name: morsel.value for name, morsel in jar.items()}
+        """Every `name=value` of the Cookie header. Leniently: a pair that cannot be read is
+        skipped (the standard library's parser stops at it, dropping the cookies behind it), and
+        of two cookies with one name the first (the most specific path) wins."""
+        jar: dict[str, str] = {}
+        for pair in str(self.environ.get("HTTP_COOKIE", "")).split(";"):
+            name, sep, value = pair.partition("=")
+            name, value = name.strip(), value.strip()
+            if sep and name:
+                quoted = len(value) >= 2 and value[0] == value[-1] == '"'
+                jar.setdefault(name, value[1:-1] if quoted else value)
+        return jar
 
     @property
     def is_https(self) -> bool:
