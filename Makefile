@@ -1,11 +1,11 @@
-# Two commands do all set-up: `make run` and `make test`.
+# Two commands do all set-up: `make run` and `make test`; `make demo` shows it all offline.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export AGGREGATOR_TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test check bench install clean services
+.PHONY: run test check bench install clean services demo
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,9 @@ run: $(STAMP)
 	mkdir -p db feeds
 	$(BIN)/aggregator run
 
+demo: $(STAMP)
+	$(BIN)/python demo/run.py
+
 services:
 	@bash scripts/ensure-services.sh
 
@@ -30,8 +33,8 @@ test: $(STAMP) services
 	$(BIN)/python -m pytest --cov=aggregator --cov-report=term:skip-covered -q
 
 check: $(STAMP)
-	$(BIN)/ruff check aggregator tests benchmarks scheduler.py
-	$(BIN)/ruff format --check aggregator tests benchmarks scheduler.py
+	$(BIN)/ruff check aggregator tests benchmarks demo scheduler.py
+	$(BIN)/ruff format --check aggregator tests benchmarks demo scheduler.py
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
