@@ -13,7 +13,6 @@ from aggregator.admin import views_auth, views_feeds, views_items, views_sources
 from aggregator.admin.auth import (
     SESSION_LIMITS,
     SESSION_SECRET_NAME,
-    RateLimiter,
     Session,
     Signer,
     csrf_ok,
@@ -22,6 +21,7 @@ from aggregator.admin.auth import (
 from aggregator.admin.console import Console
 from aggregator.admin.http import BadRequest, FormTooLarge, Request, Response, redirect, text
 from aggregator.admin.routing import Page, Route, match
+from aggregator.admin.signin import SignInGuard
 
 log = logging.getLogger(__name__)
 SESSION_COOKIE = "sgf_session"
@@ -34,9 +34,9 @@ ROUTES: list[Route] = [
 
 
 class AdminApp:
-    def __init__(self, console: Console, *, limiter: RateLimiter | None = None) -> None:
+    def __init__(self, console: Console, *, signin: SignInGuard | None = None) -> None:
         self.console = console
-        self.limiter = limiter or RateLimiter()
+        self.signin = signin or SignInGuard()
         self.routes = ROUTES
         self.templates = Environment(
             loader=PackageLoader("aggregator", "templates/admin"),
@@ -79,7 +79,7 @@ class AdminApp:
         if request.method == "POST" and not csrf_ok(session, request.form.get("csrf")):
             return text(403, "missing or wrong CSRF token: reload the page and try again\n")
         page = Page(
-            request, self.console, self.signer, self.templates, self.limiter, session, user, params
+            request, self.console, self.signer, self.templates, self.signin, session, user, params
         )
         if session is None:
             page.new_session = Session.new(None, self.console.clock())

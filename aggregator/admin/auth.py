@@ -1,4 +1,4 @@
-"""Passwords (argon2), signed session cookies, CSRF tokens and the sign-in rate limit.
+"""Passwords (argon2), signed session cookies and CSRF tokens (sign-in limits: admin/signin.py).
 
 The cookie carries {user, session id, csrf, expiry} signed with HMAC-SHA256 under a key kept in
 the database (`app_secrets`), so every node accepts every other node's cookies. A signed-in
@@ -15,11 +15,7 @@ import hashlib
 import hmac
 import json
 import secrets
-import threading
-import time
-from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -123,39 +119,6 @@ def csrf_ok(session: Session | None, submitted: str | None) -> bool:
     if session is None or not submitted:
         return False
     return hmac.compare_digest(session.csrf.encode(), submitted.encode())
-
-
-@dataclass
-class RateLimiter:
-    """At most `limit` failed sign-ins per (user, address) within `window` seconds."""
-
-    limit: int = 5
-    window: float = 300.0
-    clock: Callable[[], float] = time.monotonic
-    _failures: dict[tuple[str, str], deque[float]] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def blocked(self, user: str, address: str) -> bool:
-        with self._lock:
-            return len(self._recent((user.lower(), address))) >= self.limit
-
-    def failed(self, user: str, address: str) -> None:
-        with self._lock:
-            self._recent((user.lower(), address)).append(self.clock())
-
-    def succeeded(self, user: str, address: str) -> None:
-        with self._lock:
-            self._failures.pop((user.lower(), address), None)
-
-    def _recent(self, key: tuple[str, str]) -> deque[float]:
-        times = self._failures.setdefault(key, deque())
-        cutoff = self.clock() - self.window
-        while times and times[0] <= cutoff:
-            times.popleft()
-        if len(self._failures) > 10_000:  # forget idle keys so memory stays bounded
-            for idle in [k for k, v in self._failures.items() if not v and k != key]:
-                del self._failures[idle]
-        return times
 
 
 def _b64(data: bytes) -> str:

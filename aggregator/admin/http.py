@@ -20,6 +20,7 @@ REASONS = {
     413: "Content Too Large",
     429: "Too Many Requests",
     500: "Internal Server Error",
+    503: "Service Unavailable",
 }
 SECURITY_HEADERS = [
     ("X-Content-Type-Options", "nosniff"),

@@ -9,9 +9,10 @@ from typing import Any
 
 from jinja2 import Environment
 
-from aggregator.admin.auth import RateLimiter, Session, Signer
+from aggregator.admin.auth import Session, Signer
 from aggregator.admin.console import Console
 from aggregator.admin.http import BadRequest, Request, Response, redirect
+from aggregator.admin.signin import SignInGuard
 
 FLASH_SECONDS = 120
 
@@ -22,7 +23,7 @@ class Page:
     console: Console
     signer: Signer
     templates: Environment
-    limiter: RateLimiter
+    signin: SignInGuard
     session: Session | None
     user: str | None
     params: dict[str, str] = field(default_factory=dict)

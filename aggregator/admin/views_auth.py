@@ -7,6 +7,7 @@ import logging
 from aggregator.admin.auth import hash_password, needs_rehash, password_problem, verify_password
 from aggregator.admin.http import Response, redirect
 from aggregator.admin.routing import Page, Route
+from aggregator.admin.signin import Verdict
 from aggregator.clock import utcnow
 
 log = logging.getLogger(__name__)
@@ -31,21 +32,21 @@ def login_form(page: Page) -> Response:
     return page.render("login.html", next=page.request.query.get("next", ""), error=None)
 
 
+REFUSALS = {
+    Verdict.WRONG: (403, "Wrong name or password."),
+    Verdict.BLOCKED: (429, "Too many sign-in attempts. Wait a few minutes and try again."),
+    Verdict.BUSY: (503, "Too many sign-ins at this moment. Try again in a few seconds."),
+}
+
+
 def login(page: Page) -> Response:
     form = page.request.form
     name, password = form.get("name", "").strip(), form.get("password", "")
-    address = page.request.address
-    limiter = page.limiter
-    if limiter.blocked(name, address):
-        message = "Too many failed attempts. Wait a few minutes and try again."
-        return page.render("login.html", 429, next=form.get("next", ""), error=message)
-    user = page.console.storage.user(name) if name else None
-    if not verify_password(user.password_hash if user else None, password):
-        limiter.failed(name, address)
-        message = "Wrong name or password."
-        return page.render("login.html", 403, next=form.get("next", ""), error=message)
-    assert user is not None
-    limiter.succeeded(name, address)
+    storage, now = page.console.storage, page.console.clock()
+    verdict, user = page.signin.check(storage, name, password, page.request.address, now)
+    if verdict is not Verdict.OK or user is None:
+        status, message = REFUSALS.get(verdict, REFUSALS[Verdict.WRONG])
+        return page.render("login.html", status, next=form.get("next", ""), error=message)
     rehashed = hash_password(password) if needs_rehash(user.password_hash) else None
     page.console.storage.set_user_login(name, at=utcnow(), password_hash=rehashed)
     # A fresh session (and CSRF token) on sign-in: a token planted before cannot be reused.

@@ -215,6 +215,16 @@ class AdminSessionRow(Base):
     seen_at: Mapped[float] = mapped_column(Float)
 
 
+class SignInAttemptRow(Base):
+    """Sign-in attempts of one client address or user name in a window (store/signins.py)."""
+
+    __tablename__ = "signin_attempts"
+
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    window_start: Mapped[float] = mapped_column(Float, index=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
 class ContentVersionRow(Base):
     """One row: a number that grows with every change to what is published (ingest, curation,
     retention), so a publish run can tell in one read that nothing changed since the last."""

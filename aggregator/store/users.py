@@ -15,6 +15,7 @@ from aggregator.store.engine import run_read, run_write
 from aggregator.store.ingest.apply import dialect_insert
 from aggregator.store.schema import AppSecretRow, UserRow
 from aggregator.store.sessions import SessionStore, end_user_sessions
+from aggregator.store.signins import SignInStore
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ def _to_user(row: UserRow) -> User:
     return User(row.id, row.name, row.password_hash, row.created_at, row.last_login_at)
 
 
-class UserStore(SessionStore):
+class UserStore(SessionStore, SignInStore):
     """Storage methods for `users`, their sessions and `app_secrets`; needs `self.engine`."""
 
     engine: Engine

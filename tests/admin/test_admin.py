@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from aggregator.admin import ROUTES, AdminApp, Console
-from aggregator.admin.auth import RateLimiter, Session, Signer, hash_password
+from aggregator.admin.auth import Session, Signer, hash_password
 from aggregator.admin.health import source_status
 from aggregator.admin.source_form import SourceForm
 from aggregator.config import load_config
@@ -170,28 +170,7 @@ def test_session_cookie_is_http_only_same_site_and_secure_over_https(service: Se
     assert "Secure" not in proxied.get("/admin/login").cookies()[0]
 
 
-# --- rate limit ---
-
-
-def test_sign_in_attempts_are_limited_per_user_and_address(service: Service) -> None:
-    now = [1000.0]
-    limiter = RateLimiter(limit=5, window=300, clock=lambda: now[0])
-    app = AdminApp(_console(service), limiter=limiter)
-    client = WsgiClient(app, environ={"SCRIPT_NAME": "/admin"})
-    for _ in range(5):
-        assert _sign_in_at(client, "bad password 1").status == 403
-    blocked = _sign_in_at(client, PASSWORD)
-    assert blocked.status == 429 and "Too many" in blocked.text
-    assert client.get("/sources").status == 303  # the right password did not get in
-    other_address = WsgiClient(app, environ={"SCRIPT_NAME": "/admin", "REMOTE_ADDR": "192.0.2.99"})
-    assert _sign_in_at(other_address, PASSWORD).status == 303
-    now[0] += 301
-    assert _sign_in_at(client, PASSWORD).status == 303
-
-
-def _sign_in_at(client: WsgiClient, password: str) -> object:
-    token = client.get("/login").csrf()
-    return client.post("/login", {"csrf": token, "name": "alice", "password": password})
+# (sign-in limits: tests/admin/test_signin.py)
 
 
 # --- curation that sticks ---
