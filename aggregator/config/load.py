@@ -43,7 +43,7 @@ RULE_KEYS = ("pattern", "category", "review_type")
 SOURCE_KEYS = (
     "id", "name", "type", "url", "interval", "category", "enabled", "identity", "link_base",
     "query", "select", "rule", "per_host_concurrency", "per_host_delay", "robots",
-    "max_item_age", "max_items", "max_pages", "horizon",
+    "max_item_age", "max_items", "max_pages", "horizon", "detail",
 )  # fmt: skip
 SELECT_KEYS = ("item", "title", "link", "date", "summary", "event_date", "next")
 QUERY_KEYS = ("q", "count", "start", "order", "fields")

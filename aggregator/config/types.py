@@ -38,6 +38,20 @@ class Selectors:
 
 
 @dataclass(frozen=True)
+class DetailSelectors:
+    """`[source.detail]`: selectors run on each new item's own page; what they find wins over
+    what the listing said (at most `max_per_poll` pages a poll, with the same politeness)."""
+
+    date: str | None = None
+    summary: str | None = None
+    event_date: str | None = None
+    venue: str | None = None
+    booking: str | None = None  # the booking link
+    documents: str | None = None  # links to the documents (PDFs) of a review
+    max_per_poll: int = 10
+
+
+@dataclass(frozen=True)
 class Settings:
     site_url: str = "http://127.0.0.1:8080"
     allow_private_networks: bool = False
@@ -78,6 +92,7 @@ class SourceConfig:
     max_items: int | None = None
     max_pages: int = 1  # html: pages of the listing read, following select.next
     horizon: float = 180 * 86400.0  # ical: seconds ahead over which recurring events are expanded
+    detail: DetailSelectors | None = None  # html and feed: selectors for each new item's page
     line: int = 0  # line of the [[source]] header in the file, for messages
 
 

@@ -18,7 +18,6 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
-from html import escape
 from typing import Any
 from urllib.parse import urljoin
 
@@ -35,7 +34,7 @@ from aggregator.parsers.select import (
     dated,
     find_link,
     looks_like_link,
-    matches,
+    markup,
     select_all,
     split,
     squash,
@@ -116,6 +115,12 @@ def next_page(result: FetchResult, selector: str) -> str | None:
     if found is None or not looks_like_link(found.value) or not _usable_link(found.value):
         return None
     return urljoin(_base_url(document, result.url), found.value).split("#", 1)[0]
+
+
+def page(result: FetchResult) -> tuple[Any, str]:
+    """An HTML page's document and the URL its relative links resolve against."""
+    document = _document(result)
+    return document, _base_url(document, result.url)
 
 
 def _selectors(source: SourceConfig) -> Selectors:
@@ -333,13 +338,4 @@ def _event_date(
 
 
 def _summary_html(element: Any, selector: str | None) -> str | None:
-    if not selector:
-        return None
-    if split(selector).attribute:
-        found = value(element, selector)
-        return escape(found.value) if found else None
-    match = next(matches(element, selector), None)
-    if match is None:
-        return None
-    html: str = etree.tostring(match, encoding="unicode", method="html", with_tail=False)
-    return html.strip() or None
+    return markup(element, selector) if selector else None

@@ -12,9 +12,11 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from html import escape
 from typing import Any
 
 from cssselect import SelectorError
+from lxml import etree
 from lxml.cssselect import CSSSelector
 
 from aggregator.errors import ParseError
@@ -86,6 +88,18 @@ def value(element: Any, selector: str) -> Found | None:
         if squash(raw):
             return Found(squash(raw), describe(match), attribute or "text")
     return None
+
+
+def markup(element: Any, selector: str) -> str | None:
+    """The HTML of the first match; an `@attr` selector's value, escaped."""
+    if split(selector).attribute:
+        found = value(element, selector)
+        return escape(found.value) if found else None
+    match = next(matches(element, selector), None)
+    if match is None:
+        return None
+    html: str = etree.tostring(match, encoding="unicode", method="html", with_tail=False)
+    return html.strip() or None
 
 
 def find_link(element: Any, selector: str) -> Found | None:

@@ -9,7 +9,7 @@ from functools import partial
 
 from aggregator.config.types import Config, SourceConfig
 from aggregator.dedupe.decide import lookup_keys, with_signature
-from aggregator.models import Classification, FetchResult, Item
+from aggregator.models import Classification, FetchResult, Item, ParsedItem
 from aggregator.normalise.classify import classify
 from aggregator.normalise.item import normalise, source_keys
 from aggregator.parsers import parser_for
@@ -51,3 +51,20 @@ def items_and_keys(
     """The items of a fetched document and the dedupe lookup keys of each."""
     items = [with_signature(item) for item in to_items(result, source, config, now)]
     return items, [lookup_keys(item) for item in items]
+
+
+def remade(
+    parsed: ParsedItem, key: str, source: SourceConfig, config: Config, now: datetime
+) -> tuple[Item, Keys]:
+    """One parsed entry (say, one its own page told more of) made an item again, with its key."""
+    item = normalise(
+        parsed,
+        source,
+        key,
+        first_seen=now,
+        now=now,
+        classify=classifier_for(config, source),
+        tracking_params=config.settings.tracking_params,
+    )
+    signed = with_signature(item)
+    return signed, lookup_keys(signed)

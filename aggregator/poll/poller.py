@@ -90,11 +90,13 @@ class Poller:
                     source = next(waiting, None)
                     if source is None:
                         return
-                    state = states[source.id]
+                    state, known = states[source.id], self._known(source)
                     if pooled:
-                        future = self.poll_pool.submit(source, state, self.config, self.clock())
+                        future = self.poll_pool.submit(
+                            source, state, self.config, self.clock(), known
+                        )
                     else:
-                        future = pool.submit(self._fetch, source, state)
+                        future = pool.submit(self._fetch, source, state, known)
                     running[future] = source
                     future.add_done_callback(finished.put)
 
@@ -136,7 +138,13 @@ class Poller:
         """Stop the pool processes, if any were started."""
         self.poll_pool.close()
 
-    def _fetch(self, source: SourceConfig, state: SourceState) -> SourceFetch:
+    def _known(self, source: SourceConfig) -> frozenset[str] | None:
+        """What is stored of a source whose new items have their own pages read."""
+        return self.storage.source_keys(source.id) if source.detail is not None else None
+
+    def _fetch(
+        self, source: SourceConfig, state: SourceState, known: frozenset[str] | None = None
+    ) -> SourceFetch:
         return poll_one(
             source,
             state,
@@ -145,6 +153,7 @@ class Poller:
             limiter=self.limiter,
             now=self.clock(),
             robots=self.robots,
+            known=known,
         )
 
     def _store(

@@ -61,6 +61,7 @@ class PollJob:
     source: SourceConfig  # per_host_concurrency set to the process's share on a spread host
     state: SourceState
     now: datetime
+    known: frozenset[str] | None = None  # [source.detail]: the keys already stored
 
 
 @dataclass
@@ -103,6 +104,7 @@ def poll_job(job: PollJob, config: Config, kit: ProcessKit) -> SourceFetch:
         now=job.now,
         robots=kit.robots,
         parse=kit.items_and_keys,
+        known=job.known,
     )
     if fetched.result is None or not fetched.result.body:
         return fetched
@@ -266,11 +268,16 @@ class PollPool:
         self._slimmed: tuple[Config, Config] | None = None
 
     def submit(
-        self, source: SourceConfig, state: SourceState, config: Config, now: datetime
+        self,
+        source: SourceConfig,
+        state: SourceState,
+        config: Config,
+        now: datetime,
+        known: frozenset[str] | None = None,
     ) -> Future[SourceFetch]:
         number = next(self._numbers)
         index, as_seen = assign(source, state, config.settings, self.processes, number)
-        job, slim = PollJob(number, as_seen, state, now), self._slim(config)
+        job, slim = PollJob(number, as_seen, state, now, known), self._slim(config)
         while (future := self._process(index).submit(job, slim)) is None:
             pass  # it died between the two calls: the next call starts another
         return future

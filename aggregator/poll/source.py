@@ -17,6 +17,7 @@ from aggregator.errors import AggregatorError, FetchError, SourceGone
 from aggregator.fetch.politeness import HostLimiter, fetch_politely
 from aggregator.fetch.robots import RobotsCache
 from aggregator.models import FetchResult, Item, SourceState
+from aggregator.poll.detail import with_details
 from aggregator.poll.follow import Follow, follow
 from aggregator.poll.itemize import ItemMaker, Keys, items_and_keys
 
@@ -51,16 +52,17 @@ def poll_one(
     now: datetime,
     robots: RobotsCache | None = None,
     parse: ItemMaker = items_and_keys,
+    known: frozenset[str] | None = None,
 ) -> SourceFetch:
-    """Fetch and parse one source, here or in a pool process (aggregator.poll.pool)."""
+    """Fetch and parse one source, here or in a pool process (aggregator.poll.pool).
+
+    `known`: the keys the store holds for a source with `[source.detail]` (poll.detail).
+    """
     started = time.monotonic()
+    how = Follow(source, config, session, limiter, robots, now, parse)
     try:
         result = fetch_politely(source, state, config.settings, session, limiter, robots)
-        fetched = from_result(result, source, state, config, now, parse)
-        if fetched.items and fetched.result is not None:
-            how = Follow(source, config, session, limiter, robots, now, parse)
-            items, keys = follow(fetched.result, fetched.items, fetched.keys, how)
-            fetched = replace(fetched, items=items, keys=keys)
+        fetched = followed(from_result(result, source, state, config, now, parse), how, known)
     except SourceGone as exc:
         fetched = SourceFetch(source.id, error=f"gone: {exc}", gone=True)
     except FetchError as exc:
@@ -70,6 +72,20 @@ def poll_one(
     except Exception as exc:  # a bug or an unforeseen input must not stop the other sources
         fetched = SourceFetch(source.id, error=f"unexpected {type(exc).__name__}: {exc}")
     return replace(fetched, elapsed=time.monotonic() - started)
+
+
+def followed(fetched: SourceFetch, how: Follow, known: frozenset[str] | None) -> SourceFetch:
+    """A listing's further pages, then the pages of its new items."""
+    if not fetched.items or fetched.result is None:
+        return fetched
+    items, keys = follow(fetched.result, fetched.items, fetched.keys, how)
+    if how.source.detail is None:
+        return replace(fetched, items=items, keys=keys)
+    items, keys, waiting = with_details(items, keys, known, how)
+    if waiting:  # read the listing again next time, not as "not modified"
+        result = replace(fetched.result, etag=None, last_modified=None)
+        return replace(fetched, result=result, items=items, keys=keys, body_hash=None)
+    return replace(fetched, items=items, keys=keys)
 
 
 def from_result(

@@ -30,7 +30,7 @@ from aggregator.store.ingest.transaction import STATE_FIELDS, Transaction
 from aggregator.store.leases import LeaseStore
 from aggregator.store.queries import ItemFilter, get_item, get_row, list_items
 from aggregator.store.retention import RetentionStore
-from aggregator.store.schema import AuditRow, ItemRow, SourceRow
+from aggregator.store.schema import AuditRow, ItemRow, SightingRow, SourceRow
 from aggregator.store.users import UserStore
 
 T = TypeVar("T")
@@ -203,6 +203,11 @@ class Storage(UserStore, LeaseStore, DocumentStore, RetentionStore, ChangeStore)
     def item(self, item_id: int) -> StoredItem:
         """One live item (hidden included); NotFound if missing or deleted."""
         return run_read(self.engine, f"reading item {item_id}", lambda s: get_item(s, item_id))
+
+    def source_keys(self, source_id: str) -> frozenset[str]:
+        """The key of every entry of a source that is stored (deleted ones too)."""
+        query = select(SightingRow.source_key).where(SightingRow.source_id == source_id)
+        return run_read(self.engine, "reading source keys", lambda s: frozenset(s.scalars(query)))
 
     def item_count(self) -> int:
         """How many items are not deleted (hidden ones included)."""
