@@ -16,6 +16,7 @@ from aggregator.normalise.sanitize import (
     absolute_url,
     html_to_text,
     sanitize_html,
+    strip_bidi_controls,
     strip_control_chars,
 )
 
@@ -197,7 +198,7 @@ def plain_title(title: str) -> str:
     """
     if _ENTITY.search(title):
         title = html.unescape(title)
-    return " ".join(strip_control_chars(title).split())
+    return " ".join(strip_bidi_controls(strip_control_chars(title)).split())
 
 
 def plain_summary(markup: str, limit: int = SUMMARY_LENGTH) -> str:

@@ -39,6 +39,7 @@ URL_ATTRIBUTES = frozenset({"href", "src", "cite"})
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _ASCII_CONTROL = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])  # _CONTROL in ASCII
 _BLOCK_TAG = re.compile(  # the "<" of a block tag: a plain replacement is much faster than \1
     r"<(?=/?(?:p|div|br|hr|li|ul|ol|dd|dt|dl|h[1-6]|tr|td|th|table|blockquote|pre|section|article"
@@ -46,6 +47,12 @@ _BLOCK_TAG = re.compile(  # the "<" of a block tag: a plain replacement is much 
     re.IGNORECASE,
 )
 _NUMERIC_ENTITY = re.compile(r"&(#\d{1,7}|#x[0-9a-f]{1,6}|[a-z]{2,8});", re.IGNORECASE)
+
+
+def strip_bidi_controls(text: str) -> str:
+    """Remove bidirectional embedding, override and isolate controls and marks: in a title
+    they make text read as something else ("invoice\u202efdp.exe")."""
+    return _BIDI.sub("", text) if not text.isascii() else text
 
 
 def strip_control_chars(text: str) -> str:

@@ -9,6 +9,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from aggregator.config.types import FeedConfig, Settings
 from aggregator.models import StoredItem
+from aggregator.normalise.sanitize import strip_bidi_controls
 from aggregator.publish.select import as_utc
 
 # Characters XML 1.0 forbids (C0 controls except tab/newline/CR, surrogates, U+FFFE/U+FFFF).
@@ -64,7 +65,9 @@ def _idna(netloc: str) -> str:
 
 
 def title_of(item: StoredItem) -> str:
-    return clean(item.title).strip() or UNTITLED
+    """The item's title as plain text (items stored before titles lost their bidi controls
+    lose them here)."""
+    return strip_bidi_controls(clean(item.title)).strip() or UNTITLED
 
 
 def utc_seconds(moment: datetime) -> datetime:

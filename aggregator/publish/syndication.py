@@ -32,6 +32,7 @@ GENERATOR = "safeguarding-feeds"
 LANGUAGE = "en-GB"
 # What readers (and the W3C validator) take for markup in a plain-text Atom construct.
 _LOOKS_LIKE_MARKUP = re.compile(r"</\w+>|&#?\w+")
+_READS_AS_HTML = re.compile(r"<[A-Za-z/!?]|&#?\w+;")
 
 
 def build_atom(feed: FeedConfig, items: list[StoredItem], settings: Settings) -> bytes:
@@ -121,9 +122,16 @@ def _declare_markup_titles(data: bytes) -> bytes:
     return bytes(etree.tostring(root, pretty_print=True, xml_declaration=True, encoding="UTF-8"))
 
 
+def _rss_title(title: str) -> str:
+    """Readers take an RSS title as HTML (RSS cannot say otherwise): a title that would read as
+    markup (a tag, an entity) goes out escaped, as the RSS spec's examples do, so readers show
+    the text. Others go out as they are: a bare "&" reads the same either way."""
+    return html.escape(title, quote=False) if _READS_AS_HTML.search(title) else title
+
+
 def _rss_entry(entry: Any, item: StoredItem, settings: Settings) -> None:
     entry.guid(entry_id(item, settings), permalink=False)
-    entry.title(title_of(item))
+    entry.title(_rss_title(title_of(item)))
     entry.pubDate(utc_seconds(item.published))
     if item.url:
         entry.link(href=as_uri(item.url))

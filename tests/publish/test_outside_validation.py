@@ -10,7 +10,9 @@ over HTTP to our real web server.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -46,6 +48,8 @@ from tests.support.validation import (
     output,
 )
 
+READS_AS_HTML = re.compile(r"<[A-Za-z/!?]|&#?\w+;")  # a title an HTML reader would not show as is
+
 # --- every output is valid ---
 
 
@@ -58,11 +62,19 @@ def test_every_atom_output_is_valid_by_the_rfc_4287_schema_and_w3c_rules(publish
 
 
 def test_every_rss_output_is_valid_by_the_rss_2_0_spec_and_w3c_rules(published: Path) -> None:
-    problems = {
-        f"{feed}.rss": rss_problems(output(published, f"{feed}.rss"), f"{SITE}/{feed}.rss")
-        for feed in FEEDS
-    }
-    assert problems == {f"{feed}.rss": [] for feed in FEEDS}
+    """But for one warning RSS cannot avoid: a title that is markup written as text goes out
+    escaped (readers take RSS titles as HTML), which the W3C rules call undeclared HTML."""
+    for feed in FEEDS:
+        problems = rss_problems(output(published, f"{feed}.rss"), f"{SITE}/{feed}.rss")
+        titles = [item["title"] for item in json_feed(published.parent, f"{feed}.json")["items"]]
+        assert len(problems) == sum(1 for title in titles if READS_AS_HTML.search(title)), feed
+        assert all(p.startswith("ContainsUndeclaredHTML: item title has &") for p in problems)
+
+
+def shown(entry: Any) -> str:
+    """The title a reader shows: HTML is rendered (no tags are left in ours), text is text."""
+    title = str(entry.title)
+    return html.unescape(title) if entry.title_detail.type == "text/html" else title
 
 
 def test_every_json_feed_is_valid_by_the_json_feed_1_1_schema(
@@ -88,7 +100,7 @@ def test_tricky_text_reaches_readers_intact_and_safe(published: Path) -> None:
     for name in ("all.atom", "all.rss"):
         parsed = feedparser.parse(output(published, name))
         assert parsed.bozo == 0, (name, parsed.get("bozo_exception"))
-        assert {entry.title for entry in parsed.entries} == titles, name
+        assert {shown(entry) for entry in parsed.entries} == titles, name
         text = output(published, name).decode()
         assert "\x0b" not in text and "\x01" not in text and "<script" not in text
         assert "🛡️ Safeguarding week 🎉" in text and "مراجعة حماية الطفل" in text
@@ -111,16 +123,16 @@ def test_opml_and_latest_block_pass_the_same_outside_checks(published: Path) -> 
 def test_publish_fixture_items_with_a_websub_hub_are_valid_too() -> None:
     """The publish tests' own tricky items (a title with literal `<b>` and `&amp;` text), built
     directly with a hub configured: Atom declares such a title as escaped html and passes; RSS
-    has no way to, so the W3C warning on that one title is the only problem it may show."""
+    has no way to, so it escapes the title and the W3C warning on it is the only problem."""
     settings = Settings(site_url=SITE, websub_hub="https://hub.example.org/")
-    literal_markup = "ContainsUndeclaredHTML: item title has </b>"
+    literal_markup = "ContainsUndeclaredHTML: item title has &amp;"
     for feed in DEFAULT_FEEDS:
         items = select_items(load_items(), feed, NOW)
         location = f"{SITE}/{feed.id}"
         assert atom_problems(build_atom(feed, items, settings), location + ".atom") == []
         rss = rss_problems(build_rss(feed, items, settings), location + ".rss")
         assert set(rss) <= {literal_markup}, feed.id
-        assert (rss != []) == any("</b>" in item.title for item in items)
+        assert (rss != []) == any(READS_AS_HTML.search(item.title) for item in items)
 
 
 def test_atom_updated_ties_stay_distinct_without_reaching_into_the_future() -> None:
@@ -162,7 +174,12 @@ def served(tmp_path: Path) -> Iterator[tuple[TrickySources, str]]:
 
 
 def reader_view(reader: Any, url: str) -> dict[str, str]:
-    return {entry.id: entry.title for entry in reader.get_entries(feed=url)}
+    """Titles as the reader's user sees them (an RSS title is HTML to it)."""
+    rss = url.endswith(".rss")
+    return {
+        entry.id: html.unescape(entry.title) if rss else entry.title
+        for entry in reader.get_entries(feed=url)
+    }
 
 
 def test_reader_library_sees_our_entries_and_a_changed_title_in_place(
