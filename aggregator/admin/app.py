@@ -21,6 +21,7 @@ from aggregator.admin.auth import (
 from aggregator.admin.console import Console
 from aggregator.admin.http import BadRequest, FormTooLarge, Request, Response, redirect, text
 from aggregator.admin.routing import Page, Route, match
+from aggregator.admin.shown import shown
 from aggregator.admin.signin import SignInGuard
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ class AdminApp:
             loader=PackageLoader("aggregator", "templates/admin"),
             autoescape=select_autoescape(default=True),
         )
+        self.templates.filters["shown"] = shown
 
     @cached_property
     def signer(self) -> Signer:

@@ -10,7 +10,7 @@ from pathlib import Path
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from aggregator.web.index import feed_title, render_index
-from aggregator.web.proxy import with_hsts
+from aggregator.web.proxy import PUBLIC_HEADERS, with_headers, with_hsts
 from aggregator.web.static import (
     CORS_NAMES,
     DirectorySource,
@@ -72,6 +72,7 @@ class FeedApp:
         mounted = self._mounted(environ)
         if mounted is not None:
             return mounted(environ, start_response)
+        start_response = with_headers(start_response, PUBLIC_HEADERS)
         method = environ.get("REQUEST_METHOD", "GET").upper()
         if method not in ALLOWED_METHODS:
             headers = [("Allow", ", ".join(ALLOWED_METHODS))]
@@ -110,7 +111,6 @@ class FeedApp:
         if _is_fresh(environ, rep.etag, doc.mtime):
             return 304, headers, b""
         headers += [("Content-Type", doc.content_type), ("Content-Length", str(len(rep.body)))]
-        headers.append(("X-Content-Type-Options", "nosniff"))
         if rep.gzipped:
             headers.append(("Content-Encoding", "gzip"))
         return 200, headers, rep.body

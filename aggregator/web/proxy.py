@@ -14,6 +14,17 @@ from dataclasses import dataclass
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 HSTS = ("Strict-Transport-Security", "max-age=31536000")
+# The public pages: no scripts, no framing, inline styles only, no referrer to other sites.
+PUBLIC_HEADERS = [
+    (
+        "Content-Security-Policy",
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    ),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("X-Content-Type-Options", "nosniff"),
+]
 
 
 @dataclass(frozen=True)
@@ -39,10 +50,15 @@ def with_hsts(app: WSGIApplication) -> WSGIApplication:
     def wrapped(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("wsgi.url_scheme") != "https":
             return app(environ, start_response)
-
-        def start(status: str, headers: list[tuple[str, str]], exc_info: object = None) -> object:
-            return start_response(status, [*headers, HSTS], exc_info)  # type: ignore[arg-type]
-
-        return app(environ, start)  # type: ignore[arg-type]
+        return app(environ, with_headers(start_response, [HSTS]))
 
     return wrapped
+
+
+def with_headers(start_response: StartResponse, extra: list[tuple[str, str]]) -> StartResponse:
+    """`start_response` adding `extra` to every answer's headers."""
+
+    def start(status: str, headers: list[tuple[str, str]], exc_info: object = None) -> object:
+        return start_response(status, [*headers, *extra], exc_info)  # type: ignore[arg-type]
+
+    return start  # type: ignore[return-value]

@@ -14,6 +14,7 @@ import waitress
 from waitress import wasyncore
 
 from aggregator.web.proxy import ProxyTrust
+from aggregator.web.strict import use_strict_channels
 
 log = logging.getLogger(__name__)
 CLOSE_TIMEOUT = 10.0
@@ -35,6 +36,7 @@ class WebServer:
         self._server: Any = waitress.create_server(
             app, host=host, port=port, threads=threads, **options
         )
+        use_strict_channels(self._server)
         self._running = threading.Event()
         self._finished = threading.Event()
         self._closed = False
