@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from aggregator.admin.health import duration_text
 from aggregator.config.types import SourceConfig
 
-TEXT_FIELDS = ("id", "name", "type", "url", "category", "interval")
+TEXT_FIELDS = ("id", "name", "type", "url", "category", "interval", "max_pages")
 SELECTOR_FIELDS = ("item", "title", "link", "date", "summary", "event_date", "next")
 
 
@@ -32,6 +32,7 @@ class SourceForm:
             "url": source.url,
             "category": source.category or "",
             "interval": duration_text(source.interval) if source.interval else "",
+            "max_pages": str(source.max_pages) if source.max_pages != 1 else "",
         }
         for key in SELECTOR_FIELDS:
             selected = getattr(source.select, key) if source.select else None
@@ -50,6 +51,7 @@ class SourceForm:
             "interval": _interval(get("interval", "")),
             "enabled": None if self.enabled else False,
             "select": self._selectors(),
+            "max_pages": self._max_pages(),
         }
         return result
 
@@ -62,6 +64,12 @@ class SourceForm:
         chosen = {key: self.values.get(f"select_{key}", "") for key in SELECTOR_FIELDS}
         chosen = {key: value for key, value in chosen.items() if value}
         return chosen or {"item": ""}  # an empty item selector is reported by validation
+
+    def _max_pages(self) -> object | None:
+        text = self.values.get("max_pages", "")
+        if self.values.get("type") != "html" or not text:
+            return None
+        return int(text) if text.isdigit() else text  # not a number: validation says so
 
 
 def _interval(text: str) -> object | None:
