@@ -2,10 +2,11 @@
 published calendars, Eventbrite organiser calendars), each event a training item.
 
 Read with `icalendar`; recurring events are expanded by `recurring-ical-events` from a month ago
-to the source's `horizon` ahead, in start order, and never more than MAX_EVENTS occurrences, so a
-rule such as FREQ=MINUTELY costs no more than a short calendar. An occurrence of a series is its
-own item (guid `UID#start`, its date after its title); the item's text says when, where, and
-whether online or in person.
+to the source's `horizon` ahead, in start order, and never more than MAX_EVENTS occurrences; an
+event repeating more than MAX_A_DAY times a day (FREQ=SECONDLY and the like: no course does) is
+left out with a warning, as expanding it from long ago would take hours. An occurrence of a
+series is its own item (guid `UID#start`, its date after its title); the item's text says when,
+where, and whether online or in person.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from html import escape
-from itertools import islice
+from math import prod
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,6 +27,8 @@ from aggregator.errors import ParseError
 from aggregator.models import FetchResult, ParsedItem, ParseResult
 
 MAX_EVENTS = 500
+MAX_A_DAY = 4  # a rule repeating more often is no course, and expanding it from 1900 is slow
+_SUB_DAILY = frozenset({"SECONDLY", "MINUTELY", "HOURLY"})
 PAST = timedelta(days=31)  # events that ended within this are still listed
 LONDON = ZoneInfo("Europe/London")
 _ONLINE = re.compile(
@@ -42,7 +45,7 @@ def parse(result: FetchResult, source: SourceConfig) -> ParseResult:
     now = utcnow()
     series = _series(calendar)
     items: list[ParsedItem] = []
-    warnings = _broken(calendar)
+    warnings = _broken(calendar) + _without_runaways(calendar)
     for event in _occurrences(calendar, now, now + timedelta(seconds=source.horizon)):
         item = _item(event, result.url, series)
         if item is None:
@@ -82,19 +85,40 @@ def _broken(calendar: Any) -> list[str]:
     ]
 
 
+def _without_runaways(calendar: Any) -> list[str]:
+    """Leave out the events whose rules repeat more than MAX_A_DAY times a day (dateutil would
+    step through every second since DTSTART to reach the horizon); say so."""
+    warnings = []
+    for event in [e for e in calendar.subcomponents if e.name == "VEVENT" and _runaway(e)]:
+        calendar.subcomponents.remove(event)
+        warnings.append(
+            f"event {event.get('UID', '?')}: repeats more than {MAX_A_DAY} times a day, left out"
+        )
+    return warnings
+
+
+def _runaway(event: Any) -> bool:
+    found = event.get("RRULE")
+    rules = found if isinstance(found, list) else [found] if found is not None else []
+    for rule in rules:
+        frequency = str((rule.get("FREQ") or [""])[0]).upper()
+        a_day = prod(len(rule.get(key) or [0]) for key in ("BYHOUR", "BYMINUTE", "BYSECOND"))
+        if frequency in _SUB_DAILY or a_day > MAX_A_DAY:
+            return True
+    return False
+
+
 def _occurrences(calendar: Any, now: datetime, until: datetime) -> list[Any]:
+    """The first MAX_EVENTS occurrences between a month ago and `until`, in start order."""
     query = recurring_ical_events.of(
         calendar, keep_recurrence_attributes=True, skip_bad_series=True
     )
-    found = []
-    try:
-        for event in islice(query.after(now - PAST), MAX_EVENTS):
-            if _moment(event.get("DTSTART").dt) > until:
-                break  # in start order: the rest are later still
-            found.append(event)
+    try:  # between(), not after(): after() steps through the years since DTSTART slowly
+        found: list[Any] = list(query.between(now - PAST, until))
+        found.sort(key=lambda event: _moment(event.get("DTSTART").dt))
     except (ValueError, TypeError, AttributeError) as exc:
         raise ParseError(f"invalid iCalendar event: {exc}") from exc
-    return found
+    return found[:MAX_EVENTS]
 
 
 def _item(event: Any, calendar_url: str, series: set[str]) -> ParsedItem | None:

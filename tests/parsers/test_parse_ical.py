@@ -87,11 +87,27 @@ def event(rule: str, start: str = "20270106T090000Z", extra: str = "") -> bytes:
 
 
 def test_an_unbounded_rule_is_expanded_to_the_cap_only() -> None:
-    parsed = ical.parse(fetched(event("RRULE:FREQ=MINUTELY\r\n")), source(730))
+    parsed = ical.parse(fetched(event("RRULE:FREQ=DAILY;BYHOUR=9,13\r\n")), source(730))
     assert len(parsed.items) == ical.MAX_EVENTS
     starts = [item.guid for item in parsed.items]
     assert len(set(starts)) == ical.MAX_EVENTS
     assert starts[0] == "e1@board.example#20270106T090000Z"
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=SECONDLY",
+        "FREQ=MINUTELY;INTERVAL=15",
+        "FREQ=HOURLY",
+        "FREQ=DAILY;BYMINUTE=0,10,20,30,40",
+    ],
+)
+def test_a_rule_repeating_many_times_a_day_since_long_ago_is_left_out(rule: str) -> None:
+    body = event(f"RRULE:{rule}\r\n", start="20000101T000000Z")
+    parsed = ical.parse(fetched(body), source(730))  # returns at once: nothing expanded
+    assert parsed.items == ()
+    assert parsed.warnings == ("event e1@board.example: repeats more than 4 times a day, left out",)
 
 
 def test_a_weekly_series_stops_at_the_horizon() -> None:
