@@ -9,7 +9,7 @@ from aggregator.admin.http import Response
 from aggregator.admin.routing import Page, Route
 from aggregator.clock import utcnow
 from aggregator.config.types import FeedConfig
-from aggregator.publish import select_items
+from aggregator.publish.select import select_items
 
 FORMATS = (("atom", "Atom"), ("rss", "RSS"), ("json", "JSON Feed"))
 

@@ -56,7 +56,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 def _curate(args: argparse.Namespace, change: Callable[[Storage], None]) -> int:
     """Apply one curation change, then republish so outputs reflect it."""
     from aggregator.clock import utcnow
-    from aggregator.publish import publish
+    from aggregator.publish.run import publish
 
     config = load_or_report(args)
     if config is None:

@@ -63,7 +63,7 @@ def report_outcomes(outcomes: Sequence[PollOutcome]) -> None:
 
 def cmd_publish(args: argparse.Namespace) -> int:
     from aggregator.clock import utcnow
-    from aggregator.publish import publish
+    from aggregator.publish.run import publish
 
     config = load_or_report(args)
     if config is None:

@@ -10,31 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from aggregator.config.types import FeedConfig, Settings
 from aggregator.models import StoredItem
 from aggregator.publish.block import COLUMNS
+from aggregator.publish.protocols import ItemReader
 from aggregator.publish.select import select_items
 
 PAGE_GROWTH = 4
-
-
-class ItemReader(Protocol):
-    """What rendering needs from the store (`aggregator.store.Storage` is one)."""
-
-    def items(
-        self,
-        *,
-        categories: tuple[str, ...] = ...,
-        review_types: tuple[str, ...] = ...,
-        sources: tuple[str, ...] = ...,
-        search: str | None = ...,
-        include_hidden: bool = ...,
-        since: datetime | None = ...,
-        limit: int | None = ...,
-        pinned: bool | None = ...,
-    ) -> list[StoredItem]: ...
 
 
 def pinned_items(reader: ItemReader) -> list[StoredItem]:

@@ -4,23 +4,16 @@ web nodes, and tell the WebSub hub which feeds changed."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING
 
-import requests
-
-from aggregator.config.types import Config, FeedConfig, Settings
+from aggregator.config.types import Config, Settings
 from aggregator.errors import AggregatorError
-from aggregator.models import StoredItem
 from aggregator.publish.atomic import remove_stale_temps, write_if_changed
-from aggregator.publish.block import block_columns, block_json, render_block
-from aggregator.publish.common import content_type_for
-from aggregator.publish.gather import ItemReader, block_items, feed_items, pinned_items
-from aggregator.publish.jsonfeed import build_json_feed
-from aggregator.publish.opml import build_opml
+from aggregator.publish.protocols import PublishStore
 from aggregator.publish.stamp import (
     PublishStamp,
     config_fingerprint,
@@ -29,22 +22,11 @@ from aggregator.publish.stamp import (
     valid_until,
     write_stamp,
 )
-from aggregator.publish.syndication import build_atom, build_rss
-from aggregator.publish.websub import ping_websub
+
+if TYPE_CHECKING:
+    import requests
 
 log = logging.getLogger(__name__)
-Shown = list[tuple[FeedConfig, list[StoredItem]]]
-
-
-class PublishStore(ItemReader, Protocol):
-    """What a publish run needs from the store: the items, whether they changed since the last
-    run, and a place for the documents."""
-
-    def content_version(self) -> int: ...
-
-    def save_documents(
-        self, docs: Mapping[str, tuple[bytes, str]], *, now: datetime
-    ) -> list[str]: ...
 
 
 def publish(
@@ -66,7 +48,10 @@ def publish(
     if not force and _still_current(stamp, config, feeds_dir, now):
         log.debug("publish: nothing changed since content version %d", stamp.content_version)
         return []
-    outputs, shown = _render(store, config, now)
+    # The renderers and their libraries load only when there is something to render.
+    from aggregator.publish.render import document_bodies, rendered
+
+    outputs, shown = rendered(store, config, now)
     changed = write_outputs(outputs, feeds_dir)
     store.save_documents(document_bodies(outputs), now=now)
     write_stamp(feeds_dir, replace(stamp, valid_until=valid_until(shown)))
@@ -82,24 +67,6 @@ def _still_current(stamp: PublishStamp, config: Config, feeds_dir: Path, now: da
         and last.is_current(stamp.content_version, stamp.config, now)
         and outputs_present(feeds_dir, config)
     )
-
-
-def render_outputs(reader: ItemReader, config: Config, *, now: datetime) -> dict[str, bytes]:
-    """Every output document, name -> bytes."""
-    return _render(reader, config, now)[0]
-
-
-def _render(reader: ItemReader, config: Config, now: datetime) -> tuple[dict[str, bytes], Shown]:
-    """Every output document, and the items each feed shows."""
-    pinned = pinned_items(reader)
-    shown = [(feed, feed_items(reader, feed, pinned, now)) for feed in config.feeds]
-    outputs = dict(_feed_documents(shown, config.settings))
-    in_block = block_items(reader, config.settings, pinned)
-    columns = block_columns(in_block, config.settings, config.feeds)
-    outputs["latest.html"] = render_block(columns, config.settings).encode("utf-8")
-    outputs["latest.json"] = block_json(columns, config.settings)
-    outputs["sources.opml"] = build_opml(config)
-    return outputs, shown
 
 
 def write_outputs(outputs: dict[str, bytes], feeds_dir: Path) -> list[Path]:
@@ -118,14 +85,6 @@ def write_outputs(outputs: dict[str, bytes], feeds_dir: Path) -> list[Path]:
     return changed
 
 
-def document_bodies(outputs: dict[str, bytes]) -> dict[str, tuple[bytes, str]]:
-    """name -> (bytes, content type) as web nodes will serve them."""
-    return {
-        name: (body, content_type_for(name) or "application/octet-stream")
-        for name, body in outputs.items()
-    }
-
-
 def _ping_hub(
     settings: Settings, changed: list[Path], session: Callable[[], requests.Session] | None
 ) -> None:
@@ -137,16 +96,9 @@ def _ping_hub(
         session = new_session
     site = settings.site_url.rstrip("/")
     urls = [f"{site}/{path.name}" for path in changed if path.suffix in (".atom", ".rss")]
+    from aggregator.publish.websub import ping_websub
+
     try:
         ping_websub(hub, urls, session())
     except AggregatorError as exc:
         log.warning("websub ping failed hub=%s error=%s", hub, exc)
-
-
-def _feed_documents(shown: Shown, settings: Settings) -> list[tuple[str, bytes]]:
-    documents = []
-    for feed, chosen in shown:
-        documents.append((f"{feed.id}.atom", build_atom(feed, chosen, settings)))
-        documents.append((f"{feed.id}.rss", build_rss(feed, chosen, settings)))
-        documents.append((f"{feed.id}.json", build_json_feed(feed, chosen, settings)))
-    return documents

@@ -43,8 +43,15 @@ class PublishStamp:
 
 
 def config_fingerprint(config: Config) -> str:
-    """Any change to the configuration (feeds, settings, sources for the OPML) changes this."""
-    return hashlib.sha256(repr(config).encode("utf-8")).hexdigest()
+    """Any change to the configuration (feeds, settings, sources for the OPML) or to the block's
+    own template changes this; where the configuration file lies does not."""
+    digest = hashlib.sha256(repr((config.settings, config.sources, config.feeds)).encode())
+    if config.settings.block_template:
+        try:
+            digest.update(Path(config.settings.block_template).read_bytes())
+        except OSError:
+            digest.update(b"(template unreadable)")
+    return digest.hexdigest()
 
 
 def output_names(config: Config) -> list[str]:

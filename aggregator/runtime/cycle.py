@@ -14,7 +14,7 @@ from aggregator.config import ConfigWatcher
 from aggregator.config.types import Config, SourceConfig
 from aggregator.models import PollOutcome
 from aggregator.poll.poller import Poller
-from aggregator.publish import publish
+from aggregator.publish.run import publish
 from aggregator.store import Storage
 
 OnOutcome = Callable[[PollOutcome], object]

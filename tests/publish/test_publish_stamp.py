@@ -83,3 +83,23 @@ def test_an_item_ageing_out_of_a_max_age_feed_is_published_without_any_change(
     assert "recent.atom" in after
     later = [e.title for e in feedparser.parse(tmp_path / "recent.atom").entries]
     assert len(later) < len(titles)
+
+
+def test_an_edit_to_the_blocks_own_template_is_published(tmp_path: Path) -> None:
+    template = tmp_path / "block.html"
+    template.write_text("<div>{{ columns | length }} columns</div>")
+    settings = replace(CONFIG.settings, block_template=str(template))
+    config = replace(CONFIG, settings=settings)
+    feeds = tmp_path / "feeds"
+    reader = published_once(feeds, config)
+    template.write_text("<section>{{ columns | length }} columns</section>")
+    assert [p.name for p in publish(reader, config, feeds, now=NOW)] == ["latest.html"]
+    assert (feeds / "latest.html").read_text().startswith("<section>")
+
+
+def test_the_same_configuration_read_from_another_path_is_not_a_change(tmp_path: Path) -> None:
+    reader = published_once(tmp_path)
+    reads = reader.calls
+    elsewhere = replace(CONFIG, path="/etc/safeguarding-feeds/sources.toml")
+    assert publish(reader, elsewhere, tmp_path, now=NOW) == []
+    assert reader.calls == reads

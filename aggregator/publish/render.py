@@ -1,0 +1,53 @@
+"""Rendering every output from the items the store holds: the feeds (Atom, RSS, JSON Feed), the
+latest-news block (HTML and JSON) and the OPML list of sources."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from aggregator.config.types import Config, FeedConfig, Settings
+from aggregator.models import StoredItem
+from aggregator.publish.block import block_columns, block_json, render_block
+from aggregator.publish.common import content_type_for
+from aggregator.publish.gather import block_items, feed_items, pinned_items
+from aggregator.publish.jsonfeed import build_json_feed
+from aggregator.publish.opml import build_opml
+from aggregator.publish.protocols import ItemReader
+from aggregator.publish.syndication import build_atom, build_rss
+
+Shown = list[tuple[FeedConfig, list[StoredItem]]]
+
+
+def render_outputs(reader: ItemReader, config: Config, *, now: datetime) -> dict[str, bytes]:
+    """Every output document, name -> bytes."""
+    return rendered(reader, config, now)[0]
+
+
+def rendered(reader: ItemReader, config: Config, now: datetime) -> tuple[dict[str, bytes], Shown]:
+    """Every output document, and the items each feed shows."""
+    pinned = pinned_items(reader)
+    shown = [(feed, feed_items(reader, feed, pinned, now)) for feed in config.feeds]
+    outputs = dict(_feed_documents(shown, config.settings))
+    in_block = block_items(reader, config.settings, pinned)
+    columns = block_columns(in_block, config.settings, config.feeds)
+    outputs["latest.html"] = render_block(columns, config.settings).encode("utf-8")
+    outputs["latest.json"] = block_json(columns, config.settings)
+    outputs["sources.opml"] = build_opml(config)
+    return outputs, shown
+
+
+def document_bodies(outputs: dict[str, bytes]) -> dict[str, tuple[bytes, str]]:
+    """name -> (bytes, content type) as web nodes will serve them."""
+    return {
+        name: (body, content_type_for(name) or "application/octet-stream")
+        for name, body in outputs.items()
+    }
+
+
+def _feed_documents(shown: Shown, settings: Settings) -> list[tuple[str, bytes]]:
+    documents = []
+    for feed, chosen in shown:
+        documents.append((f"{feed.id}.atom", build_atom(feed, chosen, settings)))
+        documents.append((f"{feed.id}.rss", build_rss(feed, chosen, settings)))
+        documents.append((f"{feed.id}.json", build_json_feed(feed, chosen, settings)))
+    return documents
