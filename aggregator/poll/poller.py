@@ -19,7 +19,7 @@ from aggregator.fetch.politeness import HostLimiter
 from aggregator.fetch.robots import RobotsCache
 from aggregator.models import PollOutcome, SourceState
 from aggregator.poll import schedule
-from aggregator.poll.pool import MIN_SOURCES, PollPool
+from aggregator.poll.pool import PollPool, pays_to_start
 from aggregator.poll.retention import prune_source
 from aggregator.poll.source import SourceFetch, poll_one
 from aggregator.store import Storage
@@ -77,8 +77,8 @@ class Poller:
         known = {state.source_id: state for state in self.storage.source_states()}
         states = {source.id: known.get(source.id, SourceState(source.id)) for source in sources}
         # Once the workers run, every poll goes to them: a host's last request time and robots.txt
-        # rules live there. Before, a small poll is not worth starting them for.
-        pooled = len(sources) >= MIN_SOURCES or self.poll_pool.started
+        # rules live there. Before, a poll with little to parse is not worth starting them for.
+        pooled = self.poll_pool.started or pays_to_start(sources, states)
         outcomes: list[PollOutcome] = []
         waiting = iter(sources)
         running: dict[Future[SourceFetch], SourceConfig] = {}

@@ -22,7 +22,7 @@ import os
 import signal
 import threading
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
@@ -51,8 +51,20 @@ from aggregator.poll.itemize import Keys, items_and_keys
 from aggregator.poll.source import SourceFetch, poll_one
 
 log = logging.getLogger(__name__)
-MIN_SOURCES = 16  # fewer sources than this are polled in the calling process's threads
+MIN_SOURCES = 16  # fewer sources to parse than this are polled in the calling process's threads
 DIED = "a pool process died while polling this source (a crash or out of memory)"
+
+
+def pays_to_start(sources: Sequence[SourceConfig], states: Mapping[str, SourceState]) -> bool:
+    """Are enough of these sources likely to send something to parse to repay starting the
+    processes (a third of a second of CPU each)? One whose last poll succeeded usually answers
+    304, or the same body again, which is never parsed: a warm poll stays in this process."""
+    unsettled = (source for source in sources if not _settled(states.get(source.id)))
+    return sum(1 for _ in itertools.islice(unsettled, MIN_SOURCES)) >= MIN_SOURCES
+
+
+def _settled(state: SourceState | None) -> bool:
+    return state is not None and state.status == "ok" and state.last_success_at is not None
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from aggregator.config.types import Config, SourceConfig
 from aggregator.errors import AggregatorError
 from aggregator.models import SourceState
 from aggregator.poll.poller import Poller
-from aggregator.poll.pool import DIED, MIN_SOURCES, PollPool, assign
+from aggregator.poll.pool import DIED, MIN_SOURCES, PollPool, assign, pays_to_start
 from aggregator.poll.source import SourceFetch
 from aggregator.store import Storage
 from tests.support.faultfarm import rss
@@ -258,3 +258,36 @@ def test_a_small_poll_after_a_big_one_keeps_the_hosts_delay(
     assert len(starts) == MIN_SOURCES + 2
     gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
     assert min(gaps) >= 0.2  # 0.25 s apart as sent; the server may see them a little askew
+
+
+def test_a_warm_poll_stays_in_this_process_and_a_cold_one_starts_the_pool(
+    counting: CountingServer, tmp_path: Path
+) -> None:
+    """Starting the processes pays only when there is parsing to share out: the first poll of
+    many sources starts them; in a new process (a cron run), the next poll, whose sources
+    all succeeded last time, does not."""
+    urls = {f"s{n:02d}": f"{counting.base}/s{n:02d}.xml" for n in range(2 * MIN_SOURCES)}
+    config = config_of('allow_private_networks = true\nrobots = false\nper_host_delay = "0s"', urls)
+    with Storage.open(f"sqlite:///{tmp_path / 'db.sqlite'}") as storage:
+        for expect_pool in (True, False):
+            poller = Poller.create(config, storage)
+            try:
+                outcomes = poller.poll(list(config.sources))
+                assert poller.poll_pool.started is expect_pool
+            finally:
+                poller.close()
+            assert all(o.ok for o in outcomes)
+
+
+def test_pays_to_start_counts_only_sources_without_a_recent_success() -> None:
+    sources = [SourceConfig(f"s{n}", f"S{n}", "feed", f"https://h/{n}") for n in range(40)]
+    ok = SourceState("x", status="ok", last_success_at=datetime(2026, 12, 1, tzinfo=UTC))
+    settled = {s.id: replace(ok, source_id=s.id) for s in sources}
+    assert not pays_to_start(sources, settled)
+    failing = {
+        sid: replace(state, status="error") if n < MIN_SOURCES else state
+        for n, (sid, state) in enumerate(settled.items())
+    }
+    assert pays_to_start(sources, failing)
+    assert pays_to_start(sources, {})  # never polled
+    assert not pays_to_start(sources[: MIN_SOURCES - 1], {})
