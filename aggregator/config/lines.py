@@ -7,6 +7,7 @@ Table headers are recorded under their own path, so a missing key falls back to 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -18,6 +19,7 @@ _DOTTED_KEY = rf"{_KEY_PART}(?:\s*\.\s*{_KEY_PART})*"
 _HEADER = re.compile(rf"^\s*(\[\[?)\s*({_DOTTED_KEY})\s*\]\]?")
 _KEY_LINE = re.compile(rf"^\s*({_DOTTED_KEY})\s*=(.*)$")
 _KEY_SPLIT = re.compile(rf"\s*({_KEY_PART})\s*(?:\.|$)")
+_STRUCTURE = re.compile(r"[\[\]{}]|'''|\"\"\"")  # what may open or close a multi-line value
 _STRINGS = re.compile(
     r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|(?P<opening>"""|\'\'\')'
     r'|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\''
@@ -44,6 +46,7 @@ def index_lines(text: str) -> LineIndex:
     return _Scanner().scan(text)
 
 
+@functools.lru_cache(maxsize=1024)  # a file repeats a few keys (id, name, url...) many times
 def split_key(dotted: str) -> tuple[str, ...]:
     """`a."b.c".d` -> ("a", "b.c", "d")."""
     return tuple(_unquote(m.group(1)) for m in _KEY_SPLIT.finditer(dotted.strip()))
@@ -103,6 +106,8 @@ class _Scanner:
 
     def _continue_value(self, text: str) -> None:
         """Track multi-line arrays and strings so their insides are not taken for keys."""
+        if not (self.in_multiline or self.open_brackets or _STRUCTURE.search(text)):
+            return  # a one-line value: nothing opens or closes
         if self.in_multiline:
             end = text.find(self.in_multiline)
             if end < 0:

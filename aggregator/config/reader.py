@@ -40,6 +40,9 @@ def parse_duration(text: str | int | float) -> float:
     return sum(float(v) * _UNIT_SECONDS[unit] for unit, v in match.groupdict().items() if v)
 
 
+_SPACE = re.compile(r"\s")
+
+
 def url_problem(value: str) -> str | None:
     """Why `value` is not an absolute http(s) URL with a host, or None when it is one."""
     try:
@@ -49,7 +52,7 @@ def url_problem(value: str) -> str | None:
         return f'not a valid URL: "{value}" ({exc})'
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return f'not an absolute http(s) URL: "{value}"'
-    if any(c.isspace() for c in value):
+    if _SPACE.search(value):
         return f'a URL cannot contain spaces: "{value}"'
     return None
 
