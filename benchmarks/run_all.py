@@ -3,8 +3,9 @@
     .venv/bin/python benchmarks/run_all.py [--sources 1000] [--write-readme] [--json out.json]
 
 Runs benchmarks/bench_poll.py (ours vs `reader` on the realistic feed farm, memory, cost at
-1k/100k stored items; then the cold poll of the stress farm as whole processes), then the
-headline figures of benchmarks/dedupe_quality.py, benchmarks/dedupe_store_cost.py and
+1k/100k stored items; then the cold poll of the stress farm as whole processes),
+benchmarks/bench_warm.py (the warm poll as cron runs it, inside the service, CPU per source;
+reading sources.toml at 1,000 and 5,000 sources), then the headline figures of benchmarks/dedupe_quality.py, benchmarks/dedupe_store_cost.py and
 benchmarks/classify_accuracy.py. With --write-readme, the table replaces what is between
 <!-- perf:start --> and <!-- perf:end --> in README.md.
 """
@@ -26,6 +27,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 import bench_poll  # noqa: E402
+import bench_warm  # noqa: E402
 
 START, END = "<!-- perf:start -->", "<!-- perf:end -->"
 
@@ -125,10 +127,14 @@ def main() -> None:
     started = time.monotonic()
     results = bench_poll.run(args.sources, args.entries, args.scale, args.reader_workers)
     stress = bench_poll.run(args.sources, args.entries, [], [1], text="stress")
+    warm = bench_warm.run(args.sources, args.entries, runs=5)
     rows = bench_poll.report(results) + bench_poll.whole_rows(stress)
+    rows += bench_warm.rows(warm) + bench_warm.config_rows()
     rows += dedupe_rows() + classify_rows()
     if args.json:
-        args.json.write_text(json.dumps({"realistic": results, "stress": stress}, indent=2))
+        args.json.write_text(
+            json.dumps({"realistic": results, "stress": stress, "warm": warm}, indent=2)
+        )
     load = os.getloadavg()[0]
     note = (
         f"Measured by `make bench` on {machine()}, {time.strftime('%Y-%m-%d')}; "
