@@ -5,7 +5,8 @@
 Runs benchmarks/bench_poll.py (ours vs `reader` on the realistic feed farm, memory, cost at
 1k/100k stored items; then the cold poll of the stress farm as whole processes),
 benchmarks/bench_warm.py (the warm poll as cron runs it, inside the service, CPU per source;
-reading sources.toml at 1,000 and 5,000 sources), then the headline figures of benchmarks/dedupe_quality.py, benchmarks/dedupe_store_cost.py and
+reading sources.toml at 1,000 and 5,000 sources), then the headline figures of
+benchmarks/dedupe_quality.py, benchmarks/dedupe_store_cost.py and
 benchmarks/classify_accuracy.py. With --write-readme, the table replaces what is between
 <!-- perf:start --> and <!-- perf:end --> in README.md.
 """
