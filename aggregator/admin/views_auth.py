@@ -7,10 +7,17 @@ import logging
 from aggregator.admin.auth import hash_password, needs_rehash, password_problem, verify_password
 from aggregator.admin.http import Response, redirect
 from aggregator.admin.routing import Page, Route
-from aggregator.admin.signin import Verdict
+from aggregator.admin.signin import (
+    DEVICE_SECONDS,
+    Attempt,
+    Verdict,
+    device_cookie,
+    known_device,
+)
 from aggregator.clock import utcnow
 
 log = logging.getLogger(__name__)
+DEVICE_COOKIE = "sgf_device"  # this browser has signed in as the name inside (admin/signin.py)
 
 
 def safe_next(page: Page, target: str | None) -> str:
@@ -36,6 +43,7 @@ REFUSALS = {
     Verdict.WRONG: (403, "Wrong name or password."),
     Verdict.BLOCKED: (429, "Too many sign-in attempts. Wait a few minutes and try again."),
     Verdict.BUSY: (503, "Too many sign-ins at this moment. Try again in a few seconds."),
+    Verdict.SLOWED: (429, "Many sign-ins for this name failed lately. Try again in a few seconds."),
 }
 
 
@@ -43,7 +51,9 @@ def login(page: Page) -> Response:
     form = page.request.form
     name, password = form.get("name", "").strip(), form.get("password", "")
     storage, now = page.console.storage, page.console.clock()
-    verdict, user = page.signin.check(storage, name, password, page.request.address, now)
+    device = known_device(page.signer, page.request.cookies.get(DEVICE_COOKIE), name, now)
+    attempt = Attempt(name, password, page.request.address, device)
+    verdict, user = page.signin.check(storage, attempt, now)
     if verdict is not Verdict.OK or user is None:
         status, message = REFUSALS.get(verdict, REFUSALS[Verdict.WRONG])
         return page.render("login.html", status, next=form.get("next", ""), error=message)
@@ -51,7 +61,15 @@ def login(page: Page) -> Response:
     page.console.storage.set_user_login(name, at=utcnow(), password_hash=rehashed)
     # A fresh session (and CSRF token) on sign-in: a token planted before cannot be reused.
     page.start_session(user.name)
-    return redirect(safe_next(page, form.get("next")))
+    response = redirect(safe_next(page, form.get("next")))
+    response.set_cookie(
+        DEVICE_COOKIE,
+        device_cookie(page.signer, user.name, now),
+        path=page.request.root or "/",
+        secure=page.request.is_https,
+        max_age=int(DEVICE_SECONDS),
+    )
+    return response
 
 
 def logout(page: Page) -> Response:

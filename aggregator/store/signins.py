@@ -1,9 +1,10 @@
 """Sign-in attempt counters shared by every process (mixed into Storage).
 
 One row per key (a client address, or a user name), counting attempts in a fixed window that
-starts at the first attempt after the previous window ended. Counting is one INSERT ... ON
-CONFLICT DO UPDATE ... RETURNING, so concurrent attempts (threads or processes) each see their own
-count and no more than the limit get through.
+starts at the first attempt after the previous window ended; for a "next-check:" key,
+window_start is instead the time before which that name's password is not checked again.
+Counting is one INSERT ... ON CONFLICT DO UPDATE ... RETURNING, so concurrent attempts (threads
+or processes) each see their own count and no more than the limit get through.
 """
 
 from __future__ import annotations
@@ -55,6 +56,25 @@ class SignInStore:
         statement = select(Row.count).where(Row.key == key, Row.window_start > now - window)
         count = run_read(self.engine, "reading sign-in attempts", lambda s: s.scalar(statement))
         return int(count or 0)
+
+    def claim_check(self, key: str, now: float, delay: float) -> bool:
+        """Whether `key`'s next check is due (then the one after is `delay` seconds away); one
+        statement, so of concurrent claims exactly one wins."""
+
+        def write(session: Session) -> bool:
+            statement = (
+                dialect_insert(session, Row)
+                .values(key=key, window_start=now + delay, count=0)
+                .on_conflict_do_update(
+                    index_elements=["key"],
+                    set_={"window_start": now + delay},
+                    where=Row.window_start <= now,
+                )
+                .returning(Row.key)
+            )
+            return session.execute(statement).first() is not None
+
+        return run_write(self.engine, "claiming a password check", write)
 
     def clear_attempts(self, key: str) -> None:
         statement = delete(Row).where(Row.key == key)

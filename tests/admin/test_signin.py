@@ -89,15 +89,39 @@ def test_every_process_shares_the_counts(service: Service) -> None:
 
 
 def test_a_name_under_attack_is_slowed_down_but_never_locked(service: Service) -> None:
-    waits: list[float] = []
-    app = app_with(service, SignInGuard(sleep=waits.append))
-    for n in range(12):  # from twelve addresses, each well under its own limit
+    clock = Clock()
+    app = app_with(service, SignInGuard(), clock)
+    for n in range(5):  # from addresses of their own, each well under its limit
         assert attempt(app, "alice", "guess one two", f"198.51.100.{n}") == 403
+    assert attempt(app, "alice", "guess one two", "198.51.100.5") == 403  # one check now...
+    assert attempt(app, "alice", PASSWORD, "192.0.2.200") == 429  # ...the next in 0.5 s
+    clock.now += 0.5
     assert attempt(app, "alice", PASSWORD, "192.0.2.200") == 303
-    assert waits == [0.0] * 5 + [0.5, 1.0, 2.0, 4.0] + [NAME_DELAY_CAP] * 4
-    waits.clear()
-    assert attempt(app, "alice", PASSWORD, "192.0.2.201") == 303
-    assert waits == [0.0]  # a successful sign-in clears the name's count
+
+
+def test_the_wait_between_checks_doubles_up_to_a_cap() -> None:
+    guard = SignInGuard(limit=5)
+    waits = [guard.delay(failures) for failures in range(3, 12)]
+    assert waits == [0.0, 0.0, 0.5, 1.0, 2.0, 4.0] + [NAME_DELAY_CAP] * 3
+
+
+def test_a_browser_that_signed_in_before_is_not_slowed_down(service: Service) -> None:
+    app = app_with(service, SignInGuard(), Clock())
+    admin = WsgiClient(app, environ={"SCRIPT_NAME": "/admin", "REMOTE_ADDR": "192.0.2.200"})
+    assert own_browser(admin) == 303 and "sgf_device" in admin.jar
+    del admin.jar["sgf_session"]  # signed out since; the device cookie stays
+    statuses = [attempt(app, "alice", "guess one two", f"198.51.100.{n}") for n in range(8)]
+    assert statuses == [403] * 6 + [429] * 2
+    assert attempt(app, "alice", PASSWORD, "192.0.2.201") == 429  # a new browser waits
+    forged = WsgiClient(app, {"sgf_device": app.signer.sign({"d": "bob", "e": 4e9})})
+    forged.environ.update(SCRIPT_NAME="/admin", REMOTE_ADDR="192.0.2.202")
+    assert own_browser(forged) == 429  # a device cookie for another name counts for nothing
+    assert own_browser(admin) == 303  # the admin's own browser does not wait
+
+
+def own_browser(client: WsgiClient) -> int:
+    token = client.get("/login").csrf()
+    return client.post("/login", {"csrf": token, "name": "alice", "password": PASSWORD}).status
 
 
 def test_password_checks_beyond_the_slots_are_busy_and_feeds_keep_flowing(
