@@ -17,6 +17,7 @@ from aggregator.errors import AggregatorError
 from aggregator.models import Category, StoredItem
 from aggregator.publish.common import clean, feed_url, site_url, title_of
 from aggregator.publish.jsonfeed import dump_json
+from aggregator.publish.publishers import Publisher, Publishers, publisher_of
 from aggregator.publish.select import as_utc, publication_order
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ class BlockEntry:
     day: str  # "25"
     category: str
     review_type: str | None
+    via: str | None = None  # who published it (the representative sighting's source)
 
 
 @dataclass(frozen=True)
@@ -69,20 +71,24 @@ def truncate_summary(text: str, limit: int = SUMMARY_LIMIT) -> str:
 
 
 def block_columns(
-    items: list[StoredItem], settings: Settings, feeds: tuple[FeedConfig, ...]
+    items: list[StoredItem],
+    settings: Settings,
+    feeds: tuple[FeedConfig, ...],
+    publishers: Publishers | None = None,
 ) -> list[BlockColumn]:
     """The two columns, each with at most `settings.block_items` entries, in publication order."""
     ordered = sorted(items, key=publication_order)
     columns = []
     for column_id, heading, categories in COLUMNS:
         chosen = [i for i in ordered if i.category in categories and not i.hidden]
-        entries = tuple(block_entry(i) for i in chosen[: max(settings.block_items, 0)])
+        shown = chosen[: max(settings.block_items, 0)]
+        entries = tuple(block_entry(i, publisher_of(i, publishers)) for i in shown)
         links = tuple(_feed_links(settings, feeds, categories))
         columns.append(BlockColumn(column_id, heading, links, entries))
     return columns
 
 
-def block_entry(item: StoredItem) -> BlockEntry:
+def block_entry(item: StoredItem, publisher: Publisher | None = None) -> BlockEntry:
     shown = display_date(item)
     return BlockEntry(
         title=title_of(item),
@@ -93,6 +99,7 @@ def block_entry(item: StoredItem) -> BlockEntry:
         day=str(shown.day),
         category=item.category,
         review_type=item.review_type,
+        via=publisher.name if publisher else None,
     )
 
 

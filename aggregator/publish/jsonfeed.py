@@ -18,11 +18,17 @@ from aggregator.publish.common import (
     site_url,
     title_of,
 )
+from aggregator.publish.publishers import Publisher, Publishers, publisher_of
 
 VERSION = "https://jsonfeed.org/version/1.1"
 
 
-def build_json_feed(feed: FeedConfig, items: list[StoredItem], settings: Settings) -> bytes:
+def build_json_feed(
+    feed: FeedConfig,
+    items: list[StoredItem],
+    settings: Settings,
+    publishers: Publishers | None = None,
+) -> bytes:
     document: dict[str, Any] = {
         "version": VERSION,
         "title": clean(feed.title) or feed.id,
@@ -34,11 +40,13 @@ def build_json_feed(feed: FeedConfig, items: list[StoredItem], settings: Setting
     }
     if settings.websub_hub:
         document["hubs"] = [{"type": "WebSub", "url": settings.websub_hub}]
-    document["items"] = [json_item(item, settings) for item in items]
+    document["items"] = [json_item(item, settings, publishers) for item in items]
     return dump_json(document)
 
 
-def json_item(item: StoredItem, settings: Settings) -> dict[str, Any]:
+def json_item(
+    item: StoredItem, settings: Settings, publishers: Publishers | None = None
+) -> dict[str, Any]:
     summary = clean(item.summary).strip()
     entry: dict[str, Any] = {"id": entry_id(item, settings)}
     if item.url:
@@ -51,11 +59,21 @@ def json_item(item: StoredItem, settings: Settings) -> dict[str, Any]:
         entry["summary"] = summary
     entry["date_published"] = rfc3339(item.published)
     entry["date_modified"] = rfc3339(item.updated)
-    if item.author and clean(item.author).strip():
-        entry["authors"] = [{"name": clean(item.author).strip()}]
+    if authors := _authors(item, publisher_of(item, publishers)):
+        entry["authors"] = authors
     entry["tags"] = item_tags(item)
     entry["_aggregator"] = _extension(item)
     return entry
+
+
+def _authors(item: StoredItem, publisher: Publisher | None) -> list[dict[str, str]]:
+    """The item's own author, if it names one, then who published it."""
+    authors = []
+    if item.author and clean(item.author).strip():
+        authors.append({"name": clean(item.author).strip()})
+    if publisher is not None:
+        authors.append({"name": publisher.name} | ({"url": publisher.url} if publisher.url else {}))
+    return authors
 
 
 def _extension(item: StoredItem) -> dict[str, Any]:

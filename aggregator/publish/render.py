@@ -13,6 +13,7 @@ from aggregator.publish.gather import block_items, feed_items, pinned_items
 from aggregator.publish.jsonfeed import build_json_feed
 from aggregator.publish.opml import build_opml
 from aggregator.publish.protocols import ItemReader
+from aggregator.publish.publishers import Publishers, publishers_of
 from aggregator.publish.syndication import build_atom, build_rss
 
 Shown = list[tuple[FeedConfig, list[StoredItem]]]
@@ -27,9 +28,10 @@ def rendered(reader: ItemReader, config: Config, now: datetime) -> tuple[dict[st
     """Every output document, and the items each feed shows."""
     pinned = pinned_items(reader)
     shown = [(feed, feed_items(reader, feed, pinned, now)) for feed in config.feeds]
-    outputs = dict(_feed_documents(shown, config.settings))
+    publishers = publishers_of(config.sources)
+    outputs = dict(_feed_documents(shown, config.settings, publishers))
     in_block = block_items(reader, config.settings, pinned)
-    columns = block_columns(in_block, config.settings, config.feeds)
+    columns = block_columns(in_block, config.settings, config.feeds, publishers)
     outputs["latest.html"] = render_block(columns, config.settings).encode("utf-8")
     outputs["latest.json"] = block_json(columns, config.settings)
     outputs["sources.opml"] = build_opml(config)
@@ -44,10 +46,15 @@ def document_bodies(outputs: dict[str, bytes]) -> dict[str, tuple[bytes, str]]:
     }
 
 
-def _feed_documents(shown: Shown, settings: Settings) -> list[tuple[str, bytes]]:
+def _feed_documents(
+    shown: Shown, settings: Settings, publishers: Publishers
+) -> list[tuple[str, bytes]]:
     documents = []
     for feed, chosen in shown:
-        documents.append((f"{feed.id}.atom", build_atom(feed, chosen, settings)))
-        documents.append((f"{feed.id}.rss", build_rss(feed, chosen, settings)))
-        documents.append((f"{feed.id}.json", build_json_feed(feed, chosen, settings)))
+        for suffix, build in (
+            (".atom", build_atom),
+            (".rss", build_rss),
+            (".json", build_json_feed),
+        ):
+            documents.append((f"{feed.id}{suffix}", build(feed, chosen, settings, publishers)))
     return documents

@@ -26,6 +26,7 @@ from aggregator.publish.common import (
     title_of,
     utc_seconds,
 )
+from aggregator.publish.publishers import Publisher, Publishers, publisher_of
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 GENERATOR = "safeguarding-feeds"
@@ -35,7 +36,12 @@ _LOOKS_LIKE_MARKUP = re.compile(r"</\w+>|&#?\w+")
 _READS_AS_HTML = re.compile(r"<[A-Za-z/!?]|&#?\w+;")
 
 
-def build_atom(feed: FeedConfig, items: list[StoredItem], settings: Settings) -> bytes:
+def build_atom(
+    feed: FeedConfig,
+    items: list[StoredItem],
+    settings: Settings,
+    publishers: Publishers | None = None,
+) -> bytes:
     updated = distinct_updated(items)
     generator = _generator(feed, items, settings)
     generator.updated(max(updated.values(), default=feed_updated(items)))
@@ -44,12 +50,19 @@ def build_atom(feed: FeedConfig, items: list[StoredItem], settings: Settings) ->
     if settings.websub_hub:
         generator.link(href=settings.websub_hub, rel="hub")
     for item in reversed(items):  # feedgen prepends each new entry
-        _atom_entry(generator.add_entry(), item, updated[item.id], settings)
+        entry = generator.add_entry()
+        _atom_entry(entry, item, updated[item.id], settings)
+        _source(entry, publisher_of(item, publishers))
     data: bytes = generator.atom_str(pretty=True, encoding="UTF-8")
     return _declare_markup_titles(data)
 
 
-def build_rss(feed: FeedConfig, items: list[StoredItem], settings: Settings) -> bytes:
+def build_rss(
+    feed: FeedConfig,
+    items: list[StoredItem],
+    settings: Settings,
+    publishers: Publishers | None = None,
+) -> bytes:
     generator = _generator(feed, items, settings)
     generator.link(href=feed_url(settings, feed, ".rss"), rel="self", type="application/rss+xml")
     generator.link(href=site_url(settings) + "/", rel="alternate")
@@ -61,7 +74,9 @@ def build_rss(feed: FeedConfig, items: list[StoredItem], settings: Settings) -> 
         generator.register_extension("websub", hub_link, _NoEntryExtension, atom=False)
     generator.load_extension("dc", atom=False, rss=True)
     for item in reversed(items):
-        _rss_entry(generator.add_entry(), item, settings)
+        entry = generator.add_entry()
+        _rss_entry(entry, item, settings)
+        _source(entry, publisher_of(item, publishers))
     data: bytes = generator.rss_str(pretty=True, encoding="UTF-8")
     return data
 
@@ -99,6 +114,12 @@ def _atom_entry(entry: Any, item: StoredItem, updated: datetime, settings: Setti
         entry.content(value, type=kind)
     for tag in item_tags(item):
         entry.category(term=tag, label=tag)
+
+
+def _source(entry: Any, publisher: Publisher | None) -> None:
+    """Atom `<source>` (title, link) and RSS `<source url>`: where the item came from."""
+    if publisher is not None and publisher.url:
+        entry.source(url=publisher.url, title=publisher.name)
 
 
 def _text_construct(text: str) -> tuple[str, str]:
