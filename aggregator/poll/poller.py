@@ -218,7 +218,10 @@ class Poller:
         moved = moved_warning(source, saved)
         if moved:
             log.warning("%s", moved)
-        log.info(
+        # A source with nothing new is the steady state: a line each hour per source is noise.
+        level = logging.INFO if counts.new or counts.updated or counts.merged else logging.DEBUG
+        log.log(
+            level,
             "poll ok",
             extra={
                 "source": source.id,

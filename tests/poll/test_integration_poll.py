@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import feedparser
@@ -171,3 +172,18 @@ def test_publish_skips_an_unchanged_store_and_force_renders_anyway(
     assert cli(workdir, "publish", "--force") == 0
     assert (feeds / "all.atom").read_bytes() == good
     assert "1 file(s) changed" in capsys.readouterr().out
+
+
+def test_a_poll_that_finds_nothing_new_logs_it_at_debug_only(
+    workdir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The running service logs at INFO: a warm poll of 1,000 sources would otherwise write
+    1,000 'poll ok' lines an hour saying nothing happened."""
+    with caplog.at_level(logging.DEBUG, logger="aggregator.poll.poller"):
+        assert cli(workdir, "poll") == 0
+        first = [r for r in caplog.records if r.getMessage() == "poll ok"]
+        caplog.clear()
+        assert cli(workdir, "poll") == 0  # every source answers 304
+        second = [r for r in caplog.records if r.getMessage() == "poll ok"]
+    assert len(first) == 3 and all(r.levelno == logging.INFO for r in first)
+    assert len(second) == 3 and all(r.levelno == logging.DEBUG for r in second)
