@@ -9,7 +9,7 @@ from wsgiref.types import StartResponse, WSGIEnvironment
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from aggregator.admin import views_auth, views_feeds, views_items, views_sources
+from aggregator.admin import views_alerts, views_auth, views_feeds, views_items, views_sources
 from aggregator.admin.auth import (
     SESSION_LIMITS,
     SESSION_SECRET_NAME,
@@ -31,6 +31,7 @@ ROUTES: list[Route] = [
     *views_sources.ROUTES,
     *views_items.ROUTES,
     *views_feeds.ROUTES,
+    *views_alerts.ROUTES,
 ]
 
 

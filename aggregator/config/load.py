@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from aggregator.config import notify
 from aggregator.config.lines import Where, index_lines
 from aggregator.config.reader import Problems, Table, parse_duration
 from aggregator.config.shapes import ATTRIBUTE_SUFFIX, checked_selector, shape_values
@@ -33,11 +34,11 @@ IDENTITIES: tuple[IdentityPolicy, ...] = ("guid", "link", "content")
 MIN_INTERVAL = 60.0
 MIN_INTERVAL_PRIVATE = 1.0
 
-TOP_KEYS = ("settings", "source", "feed", "rule")
+TOP_KEYS = ("settings", "source", "feed", "rule", "webhook")
 SETTINGS_KEYS = (
     "site_url", "allow_private_networks", "interval", "timeout", "deadline", "max_bytes",
     "per_host_concurrency", "per_host_delay", "tracking_params", "block_template", "block_items",
-    "websub_hub", "max_item_age", "max_items_per_source", "robots",
+    "websub_hub", "max_item_age", "max_items_per_source", "robots", *notify.SETTINGS_KEYS,
 )  # fmt: skip
 RULE_KEYS = ("pattern", "category", "review_type")
 SOURCE_KEYS = (
@@ -128,7 +129,7 @@ class _Builder:
         settings = self.settings(top)
         sources = self.sources(top)
         feeds = self.feeds(top) if top.has("feed") else DEFAULT_FEEDS
-        return Config(path, settings, sources, feeds)
+        return Config(path, settings, sources, feeds, notify.webhooks(top, self.table))
 
     def settings(self, top: Table) -> Settings:
         rules = self.rules(top, ("rule",), "[[rule]]")
@@ -154,7 +155,8 @@ class _Builder:
                 max_items_per_source=t.integer("max_items_per_source", 1),
                 robots=t.boolean("robots"),
                 rules=rules or None,
-            )
+            ),
+            **notify.notify_values(t),
         )
 
     def template_path(self, t: Table) -> str | None:

@@ -69,6 +69,11 @@ class Settings:
     max_items_per_source: int | None = None
     robots: bool = True
     rules: tuple[KeywordRule, ...] = ()
+    smtp_url: str | None = None  # smtp://host:587 (STARTTLS) or smtps://host:465
+    smtp_from: str | None = None
+    alert_emails: tuple[str, ...] = ()
+    alert_after_failures: int = 5  # failed polls in a row that open an incident
+    alert_idle: float = 120 * 86400.0  # seconds without a new item that open an incident
 
 
 @dataclass(frozen=True)
@@ -118,12 +123,25 @@ DEFAULT_FEEDS: tuple[FeedConfig, ...] = (
 )
 
 
+WEBHOOK_EVENTS = ("publish", "item_new", "source_failed", "source_recovered")
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    """`[[webhook]]`: a JSON POST signed with `secret` for each of `events`."""
+
+    url: str
+    secret: str
+    events: tuple[str, ...] = WEBHOOK_EVENTS
+
+
 @dataclass(frozen=True)
 class Config:
     path: str
     settings: Settings = field(default_factory=Settings)
     sources: tuple[SourceConfig, ...] = ()
     feeds: tuple[FeedConfig, ...] = DEFAULT_FEEDS
+    webhooks: tuple[WebhookConfig, ...] = ()
 
     def source(self, source_id: str) -> SourceConfig | None:
         return next((s for s in self.sources if s.id == source_id), None)

@@ -13,6 +13,7 @@ from aggregator.clock import utcnow
 from aggregator.config import ConfigWatcher
 from aggregator.config.types import Config, SourceConfig
 from aggregator.models import PollOutcome
+from aggregator.notify.alerts import Notifier, node_name
 from aggregator.poll.poller import Poller
 from aggregator.publish.run import publish
 from aggregator.store import Storage
@@ -35,6 +36,7 @@ class Cycle:
     poller: Poller
     on_outcome: OnOutcome | None = None  # hears of every poll (metrics), beside the caller's
     publish_timer: Callable[[], AbstractContextManager[object]] = nullcontext
+    notifier: Notifier | None = None  # alerts and webhooks after polls and publishes
     _publish_lock: threading.Lock = field(default_factory=threading.Lock)
     _poll_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -42,7 +44,8 @@ class Cycle:
     def fixed(cls, storage: Storage, config: Config, feeds_dir: Path, fetches: int = 8) -> Cycle:
         """A cycle over one configuration (a CLI command)."""
         poller = Poller.create(config, storage, fetches=fetches)
-        return cls(storage, lambda: config, feeds_dir, poller)
+        notifier = Notifier(storage, lambda: config, node_name())
+        return cls(storage, lambda: config, feeds_dir, poller, notifier=notifier)
 
     @classmethod
     def watching(
@@ -55,7 +58,8 @@ class Cycle:
     ) -> Cycle:
         """A cycle that follows `watcher`: call `take_config` from its on_change."""
         poller = Poller.create(watcher.current, storage, fetches=fetches)
-        return cls(storage, lambda: watcher.current, feeds_dir, poller)
+        notifier = Notifier(storage, lambda: watcher.current, node_name())
+        return cls(storage, lambda: watcher.current, feeds_dir, poller, notifier=notifier)
 
     def take_config(self, config: Config) -> None:
         self.poller.config = config
@@ -63,7 +67,10 @@ class Cycle:
     def publish(self) -> list[Path]:
         """Regenerate every output; return the files that changed."""
         with self._publish_lock, self.publish_timer():
-            return publish(self.storage, self.config(), self.feeds_dir, now=utcnow())
+            files = publish(self.storage, self.config(), self.feeds_dir, now=utcnow())
+        if self.notifier is not None:
+            self.notifier.after_publish(files)
+        return files
 
     def poll(
         self, sources: Sequence[SourceConfig], on_outcome: OnOutcome | None = None
@@ -76,7 +83,11 @@ class Cycle:
                 hook(outcome)
 
         with self._poll_lock:
-            return self.poller.poll(sources, on_outcome=heard if hooks else None)
+            started = utcnow()
+            outcomes = self.poller.poll(sources, on_outcome=heard if hooks else None)
+            if self.notifier is not None:
+                self.notifier.after_poll(outcomes, started)
+            return outcomes
 
     def poll_and_publish(
         self, sources: Sequence[SourceConfig], on_outcome: OnOutcome | None = None
@@ -86,6 +97,11 @@ class Cycle:
         if changed(outcomes):
             self.publish()
         return outcomes
+
+    def deliver_pending(self) -> None:
+        """Send alerts and webhook retries that came due while nothing was polled."""
+        if self.notifier is not None:
+            self.notifier.deliver_pending()
 
     def poll_now(self, source_id: str) -> PollOutcome:
         """Poll one source at once, whether due or not (the console's "poll now")."""

@@ -93,6 +93,7 @@ class Service:
         with self.liveness.ticking():
             due = self.poller.due_sources()
             if not due:
+                self.cycle.deliver_pending()
                 return []
             return self.cycle.poll_and_publish(due)
 

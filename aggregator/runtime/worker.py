@@ -82,6 +82,7 @@ class Worker:
         self.watcher.check_now()
         sources = self.claim()
         if not sources:
+            self.cycle.deliver_pending()
             return []
         try:
             outcomes = self.cycle.poll(sources)

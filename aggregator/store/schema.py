@@ -225,6 +225,42 @@ class SignInAttemptRow(Base):
     count: Mapped[int] = mapped_column(Integer)
 
 
+class SourceIncidentRow(Base):
+    """A source's open problem (failing, idle, moved, gone): alerts go out when it opens and
+    when it closes, and only the process whose write changed it sends them (store/outbox.py)."""
+
+    __tablename__ = "source_incidents"
+
+    source_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str] = mapped_column(Text)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DeliveryRow(Base):
+    """One alert email or webhook POST to send, claimed by one process at a time, retried with
+    backoff (store/outbox.py)."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(10))  # email | webhook
+    target: Mapped[str] = mapped_column(Text)  # an address or a webhook URL
+    event: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[str] = mapped_column(Text)  # JSON
+    status: Mapped[str] = mapped_column(String(10))  # pending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+Index("ix_deliveries_due", DeliveryRow.status, DeliveryRow.next_attempt_at)
+
+
 class ContentVersionRow(Base):
     """One row: a number that grows with every change to what is published (ingest, curation,
     retention), so a publish run can tell in one read that nothing changed since the last."""

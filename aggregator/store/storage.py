@@ -28,6 +28,7 @@ from aggregator.store.ingest.batch import CandidateIndex
 from aggregator.store.ingest.keylock import Redecide
 from aggregator.store.ingest.transaction import STATE_FIELDS, Transaction
 from aggregator.store.leases import LeaseStore
+from aggregator.store.outbox import OutboxStore
 from aggregator.store.queries import ItemFilter, get_item, get_row, list_items
 from aggregator.store.retention import RetentionStore
 from aggregator.store.schema import AuditRow, ItemRow, SightingRow, SourceRow
@@ -36,7 +37,7 @@ from aggregator.store.users import UserStore
 T = TypeVar("T")
 
 
-class Storage(UserStore, LeaseStore, DocumentStore, RetentionStore, ChangeStore):
+class Storage(UserStore, LeaseStore, DocumentStore, RetentionStore, ChangeStore, OutboxStore):
     """Sources' polling state, items with their sightings and keys, curation and its audit.
 
     URLs: `sqlite:///path/to.sqlite` (parent folder created; WAL, foreign keys, busy timeout)

@@ -76,4 +76,8 @@ class LocalServer:
                 with suppress(*HUNG_UP):
                     server.handle(self)
 
+            def do_POST(self) -> None:
+                with suppress(*HUNG_UP):
+                    server.handle(self)
+
         return Handler
