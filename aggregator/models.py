@@ -69,6 +69,7 @@ class ParseResult:
 class Classification:
     category: Category
     review_type: ReviewType | None  # set only when category == "reviews"
+    themes: tuple[str, ...] = ()  # slugs of aggregator.themes.THEMES, in vocabulary order
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ class Item:
     # store keeps the date of the first sighting instead of moving it on every poll
     provisional_date: bool = False
     signature: str | None = None  # dedupe's compact signature (JSON), made with the lookup keys
+    themes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,7 @@ class StoredItem:
     pinned: bool = False
     hidden: bool = False
     sightings: tuple[Sighting, ...] = ()
+    themes: tuple[str, ...] = ()  # a curator's when they set them, else the heuristics' and rules'
 
 
 @dataclass(frozen=True)

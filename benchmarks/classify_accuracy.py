@@ -4,6 +4,8 @@ Usage: .venv/bin/python benchmarks/classify_accuracy.py [--errors tune|holdout|a
 
 Prints, for the whole set and for each split (tune, holdout): category accuracy, review_type
 accuracy among rows labelled reviews, per-class precision/recall and the confusion matrices.
+Then, per split, each theme's precision and recall (the labelled `themes` column, written before
+the theme heuristics) and their micro average over every theme.
 Misclassified rows are listed only for the split named by --errors (default: tune), so tuning
 never looks at the holdout rows.
 """
@@ -30,6 +32,7 @@ from aggregator.models import (  # noqa: E402
     ReviewType,
 )
 from aggregator.normalise.classify import classify  # noqa: E402
+from aggregator.themes import THEMES, unknown_themes  # noqa: E402
 
 LABELLED = ROOT / "tests" / "fixtures" / "classify" / "labelled.csv"
 
@@ -43,6 +46,7 @@ class Row:
     source_categories: tuple[str, ...]
     hint: Category | None
     expected: Classification
+    themes: frozenset[str] = frozenset()
 
 
 def load_rows(path: Path = LABELLED) -> list[Row]:
@@ -56,6 +60,9 @@ def _row(record: dict[str, str]) -> Row:
         raise ValueError(f"bad label in {record}")
     if hint and hint not in CATEGORIES:
         raise ValueError(f"bad hint in {record}")
+    themes = frozenset(t for t in record["themes"].split(";") if t)
+    if unknown_themes(themes):
+        raise ValueError(f"bad theme in {record}")
     return Row(
         split=record["split"],
         title=record["title"],
@@ -64,6 +71,7 @@ def _row(record: dict[str, str]) -> Row:
         source_categories=tuple(c for c in record["source_categories"].split("|") if c),
         hint=hint if hint else None,
         expected=Classification(category, cast(ReviewType, review_type or None)),
+        themes=themes,
     )
 
 
@@ -128,6 +136,42 @@ def report(name: str, pairs: Sequence[tuple[Row, Classification]]) -> Scores:
     return scores
 
 
+@dataclass(frozen=True)
+class ThemeScore:
+    theme: str
+    labelled: int  # rows labelled with the theme
+    predicted: int
+    hit: int
+
+    def line(self) -> str:
+        precision = f"{self.hit / self.predicted:.3f}" if self.predicted else "  -  "
+        recall = f"{self.hit / self.labelled:.3f}" if self.labelled else "  -  "
+        return f"{self.theme:<24} precision {precision}  recall {recall}  (n={self.labelled})"
+
+
+def theme_scores(pairs: Sequence[tuple[Row, Classification]]) -> list[ThemeScore]:
+    """One score per theme of the vocabulary, then "micro" over every theme together."""
+    scores = []
+    for theme in THEMES:
+        labelled = sum(theme in row.themes for row, _ in pairs)
+        predicted = sum(theme in got.themes for _, got in pairs)
+        hit = sum(theme in row.themes and theme in got.themes for row, got in pairs)
+        scores.append(ThemeScore(theme, labelled, predicted, hit))
+    total = ThemeScore(
+        "micro",
+        *(sum(getattr(s, name) for s in scores) for name in ("labelled", "predicted", "hit")),
+    )
+    return [*scores, total]
+
+
+def report_themes(name: str, pairs: Sequence[tuple[Row, Classification]]) -> None:
+    print(f"== themes {name}: {len(pairs)} rows")
+    for theme_score in theme_scores(pairs):
+        if theme_score.labelled or theme_score.predicted:
+            print(theme_score.line())
+    print()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--errors", choices=("tune", "holdout", "all", "none"), default="tune")
@@ -136,17 +180,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     report("all", pairs)
     for split in ("tune", "holdout"):
         report(split, [(row, got) for row, got in pairs if row.split == split])
-    wrong = [
-        (row, got)
-        for row, got in pairs
-        if row.expected != got and args.errors in (row.split, "all")
-    ]
-    for row, got in wrong:
-        print(
-            f"MISS [{row.split}] {row.title!r} hint={row.hint}"
-            f" expected {row.expected.category}/{row.expected.review_type}"
-            f" got {got.category}/{got.review_type}"
-        )
+    for split in ("tune", "holdout"):
+        report_themes(split, [(row, got) for row, got in pairs if row.split == split])
+    shown = [(row, got) for row, got in pairs if args.errors in (row.split, "all")]
+    for row, got in shown:
+        if (row.expected.category, row.expected.review_type) != (got.category, got.review_type):
+            print(
+                f"MISS [{row.split}] {row.title!r} hint={row.hint}"
+                f" expected {row.expected.category}/{row.expected.review_type}"
+                f" got {got.category}/{got.review_type}"
+            )
+    for row, got in shown:
+        if row.themes != set(got.themes):
+            expected = ";".join(sorted(row.themes)) or "-"
+            print(f"THEME MISS [{row.split}] {row.title!r} expected {expected} got {got.themes}")
     return 0
 
 

@@ -22,6 +22,7 @@ class KeywordRule:
     pattern: str  # Python regex, matched case-insensitively
     category: Category | None = None
     review_type: ReviewType | None = None
+    themes: tuple[str, ...] = ()  # added to the item's own (aggregator.themes slugs)
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,7 @@ class FeedConfig:
     exclude: tuple[str, ...] = ()  # regexes; none may match
     max_age: float | None = None  # seconds
     limit: int = 50
+    themes: tuple[str, ...] = ()  # empty: any; else an item with any of them
 
 
 DEFAULT_FEEDS: tuple[FeedConfig, ...] = (

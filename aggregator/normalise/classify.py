@@ -34,12 +34,15 @@ rung the earliest match in the text wins):
 In the summary, which is free prose, the earliest signal wins instead, and only unambiguous event
 wording counts as training ("the review recommended training" is not an event).
 A reviews item with no known type is "other". With no signal at all the hint decides, else news.
+
+Themes (several per item) come from normalise/themes.py, and every matching rule adds its own.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import lru_cache
 from urllib.parse import SplitResult, unquote, urlsplit
 
@@ -62,6 +65,8 @@ from aggregator.normalise.signals import (
     fold,
     may_match,
 )
+from aggregator.normalise.themes import find_themes
+from aggregator.themes import with_broader
 
 __all__ = ["classify"]
 
@@ -85,7 +90,22 @@ def classify(
     rules: Sequence[KeywordRule] = (),
 ) -> Classification:
     """What an item is. `rules` are the source's rules followed by the global rules."""
-    ruled_category, ruled_type = _apply_rules(rules, "\n".join((title, summary, url or "")))
+    text = "\n".join((title, summary, url or ""))
+    kind = _kind(title, summary, url, source_categories, hint, _apply_rules(rules, text))
+    found = find_themes(title, summary, source_categories)
+    ruled = _ruled_themes(rules, text)
+    return replace(kind, themes=with_broader((*found, *ruled)) if ruled else found)
+
+
+def _kind(
+    title: str,
+    summary: str,
+    url: str | None,
+    source_categories: Sequence[str],
+    hint: Category | None,
+    ruled: tuple[Category | None, ReviewType | None],
+) -> Classification:
+    ruled_category, ruled_type = ruled
     if ruled_category is not None and ruled_category != "reviews":
         return Classification(ruled_category, None)
     fields = _fields(title, summary, url, source_categories)
@@ -207,13 +227,24 @@ def _apply_rules(
     for rule in rules:
         if category is not None and review_type is not None:
             break
-        if not _compile_rule(rule.pattern).search(text):
+        if not _matches(rule, text):
             continue
         if category is None:
             category = rule.category or ("reviews" if rule.review_type else None)
         if review_type is None:
             review_type = rule.review_type
     return category, review_type
+
+
+def _ruled_themes(rules: Sequence[KeywordRule], text: str) -> list[str]:
+    """Every matching rule adds its themes (unlike category and review type)."""
+    return [
+        theme for rule in rules if rule.themes and _matches(rule, text) for theme in rule.themes
+    ]
+
+
+def _matches(rule: KeywordRule, text: str) -> bool:
+    return _compile_rule(rule.pattern).search(text) is not None
 
 
 @lru_cache(maxsize=1024)

@@ -183,6 +183,7 @@ def normalise(
         updated=updated,
         category=verdict.category,
         review_type=verdict.review_type,
+        themes=verdict.themes,
         author=_clean_line(plain_title(parsed.author or "")),  # loose parses leave &amp; in it
         source_categories=parsed.categories,
         event_date=parsed.event_date,

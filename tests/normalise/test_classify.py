@@ -118,9 +118,10 @@ def test_false_friends(title: str, expected: tuple[str, str | None]) -> None:
 
 
 def test_learning_disability_is_not_a_learning_product() -> None:
-    assert classify("Learning Disability Week", "", None, ()) == Classification("news", None)
+    got = classify("Learning Disability Week", "", None, ())
+    assert got == Classification("news", None, ("disability",))
     got = classify("Learning disabilities and SARs", "", None, ())
-    assert got == Classification("reviews", "sar")
+    assert got == Classification("reviews", "sar", ("disability",))
 
 
 def test_subject_access_silences_sar_in_the_url_too() -> None:
@@ -232,9 +233,9 @@ def test_first_matching_rule_wins_and_source_rules_come_first() -> None:
     source_rules = [KeywordRule(r"neglect", review_type="cspr")]
     global_rules = [KeywordRule(r"neglect", review_type="sar"), KeywordRule(r".", category="news")]
     got = classify("Neglect", "", None, (), rules=[*source_rules, *global_rules])
-    assert got == Classification("reviews", "cspr")
+    assert got == Classification("reviews", "cspr", ("neglect",))
     got = classify("Neglect", "", None, (), rules=global_rules)
-    assert got == Classification("reviews", "sar")
+    assert got == Classification("reviews", "sar", ("neglect",))
 
 
 def test_each_field_comes_from_the_first_rule_that_sets_it() -> None:
@@ -255,7 +256,8 @@ def test_rule_setting_only_reviews_leaves_the_type_to_heuristics() -> None:
 
 def test_non_review_rule_drops_a_later_review_type() -> None:
     rules = [KeywordRule(r"dhr", category="training"), KeywordRule(r"dhr", review_type="dhr")]
-    assert classify("DHR Tom", "", None, (), rules=rules) == Classification("training", None)
+    got = classify("DHR Tom", "", None, (), rules=rules)
+    assert got == Classification("training", None, ("domestic-abuse",))
 
 
 def test_rules_match_summary_and_url_case_insensitively() -> None:
@@ -268,7 +270,8 @@ def test_rules_match_summary_and_url_case_insensitively() -> None:
 
 def test_non_matching_rules_leave_heuristics_alone() -> None:
     rules = [KeywordRule(r"zzz", category="training")]
-    assert classify("DHR Tom", "", None, (), rules=rules) == Classification("reviews", "dhr")
+    got = classify("DHR Tom", "", None, (), rules=rules)
+    assert got == Classification("reviews", "dhr", ("domestic-abuse",))
 
 
 def test_invalid_rule_pattern_is_an_aggregator_error() -> None:
