@@ -25,6 +25,7 @@ from aggregator.config.types import (
 )
 from aggregator.errors import ConfigError, ConfigErrors
 from aggregator.models import CATEGORIES, REVIEW_TYPES, IdentityPolicy, SourceType
+from aggregator.themes import THEMES, unknown_themes
 
 __all__ = ["check_config", "load_config", "parse_config", "parse_duration"]
 
@@ -40,7 +41,7 @@ SETTINGS_KEYS = (
     "per_host_concurrency", "per_host_delay", "tracking_params", "block_template", "block_items",
     "websub_hub", "max_item_age", "max_items_per_source", "robots", *notify.SETTINGS_KEYS,
 )  # fmt: skip
-RULE_KEYS = ("pattern", "category", "review_type")
+RULE_KEYS = ("pattern", "category", "review_type", "themes")
 SOURCE_KEYS = (
     "id", "name", "type", "url", "interval", "category", "enabled", "identity", "link_base",
     "query", "select", "rule", "per_host_concurrency", "per_host_delay", "robots",
@@ -51,7 +52,7 @@ QUERY_KEYS = ("q", "count", "start", "order", "fields")
 QUERY_PREFIXES = ("filter_", "reject_", "aggregate_")
 FEED_KEYS = (
     "id", "title", "description", "categories", "review_types", "sources", "include", "exclude",
-    "max_age", "limit",
+    "max_age", "limit", "themes",
 )  # fmt: skip
 _TOML_POSITION = re.compile(r"\s*\((?:at line (\d+), column \d+|at end of document)\)$")
 
@@ -178,10 +179,11 @@ class _Builder:
         pattern = t.regex("pattern", required=True)
         category = t.choice("category", CATEGORIES)
         review_type = t.choice("review_type", REVIEW_TYPES)
-        if not t.has("category") and not t.has("review_type"):
-            t.problems.add(where, f"{label}: needs a category or a review_type (or both)")
+        themes = _themes(t)
+        if not any(t.has(key) for key in RULE_KEYS[1:]):
+            t.problems.add(where, f"{label}: needs a category, a review_type or themes")
             return None
-        return KeywordRule(pattern, category, review_type) if pattern else None
+        return KeywordRule(pattern, category, review_type, themes) if pattern else None
 
     def sources(self, top: Table) -> tuple[SourceConfig, ...]:
         tables = top.tables("source")
@@ -315,8 +317,16 @@ class _Builder:
             exclude=t.regexes("exclude"),
             max_age=t.duration("max_age", positive=True),
             limit=t.integer("limit", 1, 1000),
+            themes=_themes(t),
         )
         return FeedConfig(feed_id, title, **values) if feed_id and title else None
+
+
+def _themes(t: Table) -> tuple[str, ...]:
+    themes = t.strings("themes")
+    for unknown in unknown_themes(themes):
+        t.error("themes", f'"{unknown}" is not a theme (the README lists them)')
+    return tuple(theme for theme in themes if theme in THEMES)
 
 
 def _query_key_allowed(key: str) -> bool:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -12,6 +14,7 @@ from aggregator.models import CATEGORIES, REVIEW_TYPES
 from aggregator.store.ingest.apply import add_keys, copy_representative, new_public_id
 from aggregator.store.queries import get_row, sighting_rows
 from aggregator.store.schema import AuditRow, ItemKeyRow, ItemRow, SightingRow
+from aggregator.themes import THEMES, unknown_themes, with_broader
 
 
 def audit(
@@ -42,8 +45,10 @@ def set_item(
     review_type: str | None,
     actor: str,
     now: datetime,
+    themes: Sequence[str] | Literal["auto"] | None = None,
 ) -> None:
-    """Change flags/overrides; "" clears an override. A review type implies category reviews."""
+    """Change flags/overrides; "" clears an override. A review type implies category reviews.
+    `themes`: the item's themes from now on, whatever later polls find; "auto": theirs again."""
     row = live_row(session, item_id)
     changes: list[str] = []
     if hidden is not None and hidden != row.hidden:
@@ -62,8 +67,23 @@ def set_item(
         _check_choice("review type", review_type, REVIEW_TYPES)
         row.review_type_override = review_type or None
         changes.append(f"review_type={review_type or '(source)'}")
+    if themes is not None:
+        changes += _set_themes(row, themes)
     if changes:
         audit(session, item_id, "set", ", ".join(changes), actor, now)
+
+
+def _set_themes(row: ItemRow, themes: Sequence[str] | Literal["auto"]) -> list[str]:
+    if themes == "auto":
+        chosen = None
+    else:
+        if unknown := unknown_themes(themes):
+            raise StorageError(f"unknown theme {unknown[0]!r}: expected one of {', '.join(THEMES)}")
+        chosen = list(with_broader(themes))
+    if chosen == row.themes_override:
+        return []
+    row.themes_override = chosen
+    return [f"themes={'(source)' if chosen is None else ','.join(chosen) or '(none)'}"]
 
 
 def delete_item(session: Session, item_id: int, *, actor: str, now: datetime) -> None:

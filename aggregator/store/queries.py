@@ -154,4 +154,5 @@ def to_stored(row: ItemRow, sightings: Iterable[Sighting]) -> StoredItem:
         pinned=row.pinned,
         hidden=row.hidden,
         sightings=tuple(sightings),
+        themes=tuple(row.themes if row.themes_override is None else row.themes_override),
     )

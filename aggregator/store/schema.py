@@ -96,6 +96,8 @@ class ItemRow(Base):
     representative_id: Mapped[int | None] = mapped_column(Integer)
     category_override: Mapped[str | None] = mapped_column(String(20))
     review_type_override: Mapped[str | None] = mapped_column(String(20))
+    themes: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    themes_override: Mapped[list[str] | None] = mapped_column(JSON)  # None: not curated
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -141,6 +143,7 @@ class SightingRow(Base):
     category: Mapped[str] = mapped_column(String(20))
     review_type: Mapped[str | None] = mapped_column(String(20))
     source_categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    themes: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     content_hash: Mapped[str] = mapped_column(String(128), default="")
     lookup_keys: Mapped[list[str]] = mapped_column(JSON, default=list)  # what dedupe gave it
     signature: Mapped[str | None] = mapped_column(Text)  # dedupe's compact signature (JSON)

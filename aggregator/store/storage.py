@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import Engine, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -225,9 +225,11 @@ class Storage(UserStore, LeaseStore, DocumentStore, RetentionStore, ChangeStore,
         pinned: bool | None = None,
         category: str | None = None,
         review_type: str | None = None,
+        themes: Sequence[str] | Literal["auto"] | None = None,
         actor: str = "cli",
     ) -> None:
-        """None leaves a field alone; "" clears a category/review type override."""
+        """None leaves a field alone; "" clears a category/review type override; themes="auto"
+        clears a curator's themes."""
 
         def write(session: Session) -> None:
             curation.set_item(
@@ -239,6 +241,7 @@ class Storage(UserStore, LeaseStore, DocumentStore, RetentionStore, ChangeStore,
                 review_type=review_type,
                 actor=actor,
                 now=utcnow(),
+                themes=themes,
             )
             note_change(session)
 

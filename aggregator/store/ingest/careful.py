@@ -33,6 +33,7 @@ REPRESENTATIVE_FIELDS = (
     "category",
     "review_type",
     "source_id",
+    "themes",
 )
 # A sighting's own values (lookup_keys aside): what an item shows, and what only it knows.
 VALUE_FIELDS = (
@@ -79,6 +80,7 @@ def read_sightings(raw: Raw, pairs: Iterable[Pair]) -> dict[Pair, Row | None]:
 def sighting_values(item: Item, keys: Sequence[str]) -> dict[str, Any]:
     values = {name: getattr(item, name) for name in VALUE_FIELDS}
     values["source_categories"] = list(item.source_categories)  # a JSON list
+    values["themes"] = list(item.themes)
     values["lookup_keys"] = sorted(set(keys))
     return values
 
@@ -87,7 +89,7 @@ def content_changed(sighting: Mapping[str, Any], values: Mapping[str, Any]) -> b
     """The content hash decides; without hashes, every stored field is compared."""
     if sighting["content_hash"] or values["content_hash"]:
         return bool(sighting["content_hash"] != values["content_hash"])
-    compared = (name for name in values if name != "lookup_keys")
+    compared = (name for name in values if name not in ("lookup_keys", "themes"))
     return any(sighting[name] != values[name] for name in compared)
 
 
@@ -126,6 +128,11 @@ class Careful:
             changes["lookup_keys"] = sorted(set(sighting["lookup_keys"]) | set(keys))
         values = sighting_values(item, keys)
         changed = content_changed(sighting, values)
+        # themes are not content (the hash leaves them out): new heuristics or rules re-theme an
+        # item without showing it as updated
+        retheme = not changed and sighting["themes"] != values["themes"]
+        if retheme:
+            changes["themes"] = values["themes"]
         if changed:
             del values["lookup_keys"]
             if item.provisional_date:  # the date is "when first seen": that was the first poll
@@ -136,7 +143,7 @@ class Careful:
             changes |= values
         self.raw.update(_SIGHTINGS, sighting["id"], changes)
         self._sightings.pop(pair_of(item), None)
-        if not changed:
+        if not (changed or retheme):
             return None
         owner = sighting["item_id"]
         if self._representative(owner) == sighting["id"]:  # a tombstone stays deleted
