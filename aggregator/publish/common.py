@@ -108,6 +108,11 @@ def item_tags(item: StoredItem) -> list[str]:
     return [item.category] + ([item.review_type] if item.review_type else [])
 
 
+def themes_scheme(settings: Settings) -> str:
+    """The Atom category scheme (RSS category domain) that says a category is a theme."""
+    return f"{site_url(settings)}/themes"
+
+
 def distinct_updated(items: list[StoredItem]) -> dict[int, datetime]:
     """Each item's Atom `updated`, nudged forward by milliseconds where two would be equal.
 

@@ -19,6 +19,7 @@ from aggregator.publish.common import (
     title_of,
 )
 from aggregator.publish.publishers import Publisher, Publishers, publisher_of
+from aggregator.themes import theme_label
 
 VERSION = "https://jsonfeed.org/version/1.1"
 
@@ -61,7 +62,7 @@ def json_item(
     entry["date_modified"] = rfc3339(item.updated)
     if authors := _authors(item, publisher_of(item, publishers)):
         entry["authors"] = authors
-    entry["tags"] = item_tags(item)
+    entry["tags"] = item_tags(item) + [theme_label(theme) for theme in item.themes]
     entry["_aggregator"] = _extension(item)
     return entry
 
@@ -81,6 +82,7 @@ def _extension(item: StoredItem) -> dict[str, Any]:
     return {
         "category": item.category,
         "review_type": item.review_type,
+        "themes": list(item.themes),
         "event_date": item.event_date.isoformat() if item.event_date else None,
         "pinned": item.pinned,
         "sightings": [

@@ -30,6 +30,8 @@ def matches(item: StoredItem, feed: FeedConfig, now: datetime) -> bool:
         return False
     if feed.review_types and item.review_type not in feed.review_types:
         return False
+    if feed.themes and set(feed.themes).isdisjoint(item.themes):
+        return False
     if feed.sources and not seen_in(item, feed.sources):
         return False
     if feed.max_age is not None and too_old(item, feed.max_age, now):

@@ -23,10 +23,12 @@ from aggregator.publish.common import (
     feed_url,
     item_tags,
     site_url,
+    themes_scheme,
     title_of,
     utc_seconds,
 )
 from aggregator.publish.publishers import Publisher, Publishers, publisher_of
+from aggregator.themes import theme_label
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 GENERATOR = "safeguarding-feeds"
@@ -114,6 +116,8 @@ def _atom_entry(entry: Any, item: StoredItem, updated: datetime, settings: Setti
         entry.content(value, type=kind)
     for tag in item_tags(item):
         entry.category(term=tag, label=tag)
+    for theme in item.themes:
+        entry.category(term=theme, scheme=themes_scheme(settings), label=theme_label(theme))
 
 
 def _source(entry: Any, publisher: Publisher | None) -> None:
@@ -165,6 +169,8 @@ def _rss_entry(entry: Any, item: StoredItem, settings: Settings) -> None:
         entry.dc.dc_creator(clean(item.author).strip())
     for tag in item_tags(item):
         entry.category(term=tag)
+    for theme in item.themes:  # the label: RSS has no other place for what readers show
+        entry.category(term=theme_label(theme), scheme=themes_scheme(settings))
 
 
 class _HubLink:

@@ -91,9 +91,9 @@ def test_item_without_link_summary_or_content_still_has_content_text() -> None:
     assert item["_aggregator"]["sightings"][0]["url"] is None
 
 
-def test_news_item_has_null_review_type_and_one_tag() -> None:
+def test_news_item_has_null_review_type_and_its_category_and_theme_as_tags() -> None:
     item = next(i for i in document()["items"] if i["title"].startswith("New multi-agency"))
-    assert item["tags"] == ["news"]
+    assert item["tags"] == ["news", "Neglect"]
     assert item["_aggregator"]["review_type"] is None
 
 
