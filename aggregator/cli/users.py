@@ -15,25 +15,23 @@ def register(commands: Any) -> None:
     parser = commands.add_parser("users", help="admin console users")
     sub = parser.add_subparsers(dest="users_command", required=True, metavar="ACTION")
     add = sub.add_parser("add", help="add a user (asks for the password)")
-    add.add_argument("name")
-    add.add_argument(
-        "--password-stdin",
-        action="store_true",
-        help="read the password from the first line of stdin (also when stdin is not a terminal)",
-    )
-    add.set_defaults(handler=cmd_add)
+    _name_and_password(add).set_defaults(handler=cmd_add)
     sub.add_parser("list", help="list users").set_defaults(handler=cmd_list)
     passwd = sub.add_parser("passwd", help="set a user's password (their sessions end at once)")
-    passwd.add_argument("name")
-    passwd.add_argument(
-        "--password-stdin",
-        action="store_true",
-        help="read the password from the first line of stdin (also when stdin is not a terminal)",
-    )
-    passwd.set_defaults(handler=cmd_passwd)
+    _name_and_password(passwd).set_defaults(handler=cmd_passwd)
     remove = sub.add_parser("remove", help="remove a user (their sessions end at once)")
     remove.add_argument("name")
     remove.set_defaults(handler=cmd_remove)
+
+
+def _name_and_password(parser: Any) -> Any:
+    parser.add_argument("name")
+    parser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of stdin (also when stdin is not a terminal)",
+    )
+    return parser
 
 
 def read_password(from_stdin: bool) -> str | None:
