@@ -22,6 +22,12 @@ def _register_worker(parser: argparse.ArgumentParser) -> None:
         "--lease-ttl", type=float, default=600.0, help="seconds a dead worker's claims last"
     )
     parser.add_argument("--once", action="store_true", help="stop when nothing is due")
+    parser.add_argument(
+        "--metrics-port", type=int, help="serve Prometheus /metrics on this port (0: any free)"
+    )
+    parser.add_argument(
+        "--metrics-host", default="127.0.0.1", help="address for --metrics-port (default 127.0.0.1)"
+    )
     parser.set_defaults(handler=lazy("aggregator.cli.service", "cmd_worker"))
 
 

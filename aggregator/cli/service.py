@@ -95,6 +95,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from aggregator.ops.webmetrics import with_metrics
     from aggregator.web import create_app
     from aggregator.web.server import serve
 
@@ -106,7 +107,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     storage = open_storage(args) if args.admin else None
     try:
         app = create_app(feeds_dir, mounts=admin_mounts(args, storage))
-        serve(app, args.host, args.port, proxy=proxy_trust(args))
+        states = storage.source_states if storage is not None else None
+        serve(with_metrics(app, states), args.host, args.port, proxy=proxy_trust(args))
     finally:
         if storage is not None:
             storage.close()
@@ -134,6 +136,7 @@ def proxy_trust(args: argparse.Namespace) -> ProxyTrust | None:
 
 def serve_from_db(args: argparse.Namespace) -> int:
     """A web node: every node serving one database answers with the same bytes and ETag."""
+    from aggregator.ops.webmetrics import with_metrics
     from aggregator.web import create_app
     from aggregator.web.dbsource import DatabaseSource
     from aggregator.web.server import serve
@@ -146,6 +149,7 @@ def serve_from_db(args: argparse.Namespace) -> int:
             source=DatabaseSource(storage),
             mounts=admin_mounts(args, storage),
         )
+        app = with_metrics(app, storage.source_states)
         serve(app, args.host, args.port, proxy=proxy_trust(args))
     finally:
         storage.close()
@@ -162,6 +166,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
         name=args.id or default_name(),
         batch=args.batch,
         lease_ttl=args.lease_ttl,
+        metrics_port=args.metrics_port,
+        metrics_host=args.metrics_host,
     )
     worker.install_signal_handlers()
     worker.run(once=args.once)

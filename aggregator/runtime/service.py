@@ -21,6 +21,7 @@ from aggregator.config.types import Config
 from aggregator.errors import AggregatorError
 from aggregator.models import PollOutcome
 from aggregator.ops.metrics import Metrics
+from aggregator.ops.webmetrics import HttpCounters, HttpMetrics
 from aggregator.runtime.cycle import Cycle
 from aggregator.store import Storage
 from aggregator.web.proxy import ProxyTrust
@@ -74,6 +75,7 @@ class Service:
         self.cycle = Cycle.watching(self.watcher, self.storage, self.feeds_dir)
         self.poller = self.cycle.poller
         self.metrics = Metrics(backlog=lambda: len(self.poller.due_sources()))
+        self.http_counters = HttpCounters(self.metrics.registry)
         self.cycle.publish_timer = self.metrics.publish_seconds.time
         self.cycle.on_outcome = self._record
         self.liveness = Liveness()
@@ -140,7 +142,8 @@ class Service:
             "/admin": AdminApp(console),
             "/metrics": self.metrics.wsgi_app(),
         }
-        return create_app(self.feeds_dir, health=self.health, ready=self.ready, mounts=mounts)
+        app = create_app(self.feeds_dir, health=self.health, ready=self.ready, mounts=mounts)
+        return HttpMetrics(app, self.http_counters)
 
     def run(self) -> None:
         """Start, then block until stop() (or SIGINT/SIGTERM)."""

@@ -19,12 +19,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
+from prometheus_client import Gauge
+
 from aggregator.clock import utcnow
 from aggregator.config import ConfigWatcher
 from aggregator.config.types import Config, SourceConfig
 from aggregator.models import PollOutcome
+from aggregator.ops.metrics import Metrics
+from aggregator.ops.webmetrics import metrics_only_app
 from aggregator.runtime.cycle import Cycle, changed
 from aggregator.store import Storage
+from aggregator.web.server import WebServer, make_server
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +53,23 @@ class Worker:
     lease_ttl: float = DEFAULT_LEASE_TTL
     idle_seconds: float = IDLE_SECONDS
     publish_pending: bool = False
+    metrics_port: int | None = None  # serve /metrics on this port (0: any free one)
+    metrics_host: str = "127.0.0.1"
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
         self.watcher = ConfigWatcher(self.sources_path, self._config_changed)
         self.storage = Storage.open(self.db_url)
         self.cycle = Cycle.watching(self.watcher, self.storage, self.feeds_dir)
+        self.metrics = Metrics()
+        self.leases_held = Gauge(
+            "aggregator_leases_held",
+            "Sources this worker holds leases on now",
+            registry=self.metrics.registry,
+        )
+        self.cycle.on_outcome = lambda o: self.metrics.record_outcome(o, at=time.time())
+        self.cycle.publish_timer = self.metrics.publish_seconds.time
+        self.metrics_server: WebServer | None = None
 
     @property
     def config(self) -> Config:
@@ -84,10 +100,12 @@ class Worker:
         if not sources:
             self.cycle.deliver_pending()
             return []
+        self.leases_held.set(len(sources))
         try:
             outcomes = self.cycle.poll(sources)
         finally:
             self.storage.release_sources(self.name, [source.id for source in sources])
+            self.leases_held.set(0)
         log.info("worker=%s polled=%d", self.name, len(outcomes))
         if changed(outcomes):
             self.publish_pending = True
@@ -107,6 +125,7 @@ class Worker:
     def run(self, *, once: bool = False) -> None:
         """Poll until stopped (or, with `once`, until nothing is due), then release and close."""
         self.feeds_dir.mkdir(parents=True, exist_ok=True)
+        self.start_metrics()
         try:
             while not self._stop.is_set():
                 outcomes = self.round()
@@ -117,7 +136,20 @@ class Worker:
                     self._stop.wait(self.idle_seconds)
             self._final_publish()
         finally:
+            if self.metrics_server is not None:
+                self.metrics_server.close()
             self.storage.close()
+
+    def start_metrics(self) -> WebServer | None:
+        """With `metrics_port`, serve /metrics (polls, errors, durations, leases) in a thread."""
+        if self.metrics_port is None or self.metrics_server is not None:
+            return self.metrics_server
+        app = metrics_only_app(self.metrics.registry)
+        server = make_server(app, self.metrics_host, self.metrics_port, threads=2)
+        threading.Thread(target=server.run, name="metrics", daemon=True).start()
+        log.info("worker=%s metrics on %s/metrics", self.name, server.url)
+        self.metrics_server = server
+        return server
 
     def _final_publish(self) -> None:
         deadline = time.monotonic() + FINAL_PUBLISH_WAIT
