@@ -88,6 +88,8 @@ def cmd_preview(args: argparse.Namespace) -> int:
         print(f"{item.published:%Y-%m-%d} {kind:<16} {item.title}\n    {item.url}")
         if item.summary:
             print(f"    {item.summary[:160]}")
+        if item.themes:
+            print(f"    themes: {', '.join(item.themes)}")
         if position < len(fetched.matches):
             print("\n".join("      " + line for line in field_lines(fetched.matches[position])))
     for warning in fetched.warnings:

@@ -238,6 +238,7 @@ def test_sources_preview_prints_items_and_stores_nothing(
     assert cli(admin_dir, "sources", "preview", "westmere-scp") == 0
     out = capsys.readouterr().out
     assert "2025-10-14 news" in out and "New multi-agency neglect strategy launched" in out
+    assert "    themes: neglect\n" in out  # what the heuristics (and rules) would give
     assert "training" in out and "Working Together 2023" in out
     assert "2 item(s) from westmere-scp" in out
     assert not (admin_dir / "db.sqlite").exists()
