@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from aggregator.config.types import KeywordRule
+from aggregator.normalise import themes as themes_module
 from aggregator.normalise.classify import classify
 from aggregator.normalise.themes import find_themes
 from aggregator.themes import THEMES, unknown_themes, with_broader
@@ -99,3 +100,32 @@ def test_a_themes_only_rule_leaves_the_category_to_the_heuristics() -> None:
 
 def test_every_theme_has_a_label() -> None:
     assert all(label and label[0].isupper() for label in THEMES.values())
+
+
+def _every_pattern(title: str, summary: str, categories: tuple[str, ...]) -> tuple[str, ...]:
+    """find_themes without its cheap word test: every theme's pattern tried on every text."""
+    text = "\n".join((title, summary, " | ".join(categories)))
+    found = [slug for slug, _anchors, pattern in themes_module._PATTERNS if pattern.search(text)]
+    named = themes_module._DHR_ACRONYM.search(text) or themes_module._DHR_NAME.search(text)
+    if named and not themes_module._PROCESS.search(title):
+        found.append("domestic-abuse")
+    return with_broader(found)
+
+
+EXTRA_TEXTS = [
+    ("DOMESTIC ABUSE AND OLDER PEOPLE", ""),
+    ("Webinar", "Ms W was Killed By Her Ex-partner in 2021."),
+    ("E-Safety for parents", "Co-sleeping and SUDI: a briefing."),
+    ("Joint DHR/SAR: Mr O", ""),
+    ("Hoarders and clutter", "Fraud, scams and financially exploited adults."),
+]
+
+
+def test_the_cheap_word_test_never_drops_a_theme_a_pattern_finds() -> None:
+    with LABELLED.open(encoding="utf-8", newline="") as handle:
+        rows = [
+            (r["title"], r["summary"], tuple(c for c in r["source_categories"].split("|") if c))
+            for r in csv.DictReader(handle)
+        ]
+    for title, summary, categories in [*rows, *((t, s, ()) for t, s in EXTRA_TEXTS)]:
+        assert find_themes(title, summary, categories) == _every_pattern(title, summary, categories)
