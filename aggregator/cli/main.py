@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from aggregator.cli import admin as cli_admin
+from aggregator.cli import digests as cli_digests
 from aggregator.cli import users as cli_users
 from aggregator.cli.common import EXIT_PROBLEMS, Handler, lazy
 from aggregator.errors import AggregatorError
@@ -71,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=lazy("aggregator.cli.service", "cmd_serve"))
 
     cli_admin.register(commands)
+    cli_digests.register(commands)
     cli_users.register(commands)
     return parser
 
@@ -104,7 +106,7 @@ def configure_logging(command: str, *, verbose: bool, log_format: str = "kv") ->
     """INFO for the service; one-shot commands report their own outcome, so only errors."""
     from aggregator.ops import logs
 
-    quiet = command in ("poll", "publish", "sources", "items", "users")
+    quiet = command in ("poll", "publish", "sources", "items", "users", "digests")
     level = logging.DEBUG if verbose else (logging.ERROR if quiet else logging.INFO)
     logs.configure(level, log_format if log_format in logs.FORMATS else "kv")
     for noisy in ("apscheduler", "alembic"):

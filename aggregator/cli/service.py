@@ -125,6 +125,18 @@ def admin_mounts(args: argparse.Namespace, storage: Storage | None) -> dict[str,
     return {"/admin": app}
 
 
+def subscribe_mounts(args: argparse.Namespace, storage: Storage) -> dict[str, WSGIApplication]:
+    """`serve --from-db`: the digest's /subscribe and /unsubscribe pages, with the feeds and
+    SMTP settings sources.toml had at start (none when it cannot be read)."""
+    from aggregator.digest.web import SubscribeApp
+
+    config = load_or_report(args)
+    if config is None:
+        return {}
+    app = SubscribeApp(storage, lambda: config)
+    return {"/subscribe": app, "/unsubscribe": app}
+
+
 def proxy_trust(args: argparse.Namespace) -> ProxyTrust | None:
     """`--trust-proxy`: the proxy whose X-Forwarded-For/-Proto waitress believes."""
     from aggregator.web.proxy import ProxyTrust
@@ -144,11 +156,8 @@ def serve_from_db(args: argparse.Namespace) -> int:
     storage = open_storage(args)
     try:
         print(f"serving {args.db} documents on http://{args.host}:{args.port}/", file=sys.stderr)
-        app = create_app(
-            Path(args.feeds_dir),
-            source=DatabaseSource(storage),
-            mounts=admin_mounts(args, storage),
-        )
+        mounts = {**admin_mounts(args, storage), **subscribe_mounts(args, storage)}
+        app = create_app(Path(args.feeds_dir), source=DatabaseSource(storage), mounts=mounts)
         app = with_metrics(app, storage.source_states)
         serve(app, args.host, args.port, proxy=proxy_trust(args))
     finally:

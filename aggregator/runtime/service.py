@@ -30,6 +30,7 @@ from aggregator.web.server import WebServer
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 5.0  # how often due sources are looked for
+DIGEST_SECONDS = 60.0  # how often due digests are looked for
 CONFIG_CHECK_SECONDS = 2.0
 
 
@@ -99,6 +100,20 @@ class Service:
                 return []
             return self.cycle.poll_and_publish(due)
 
+    def send_digests(self) -> int:
+        """Send the email digests that are due (when [settings] has an SMTP server)."""
+        from aggregator.digest.send import DigestSender
+        from aggregator.notify.alerts import node_name
+
+        settings = self.watcher.current.settings
+        if not (settings.smtp_url and settings.smtp_from):
+            return 0
+        try:
+            return DigestSender(self.storage, lambda: self.watcher.current, node_name()).send_due()
+        except AggregatorError as exc:
+            log.warning("digests not sent this round: %s", exc)
+            return 0
+
     def poll_now(self, source_id: str) -> PollOutcome:
         """Poll one source at once (the console's "poll now"), whether due or not."""
         return self.cycle.poll_now(source_id)
@@ -127,6 +142,7 @@ class Service:
     def web_app(self) -> WSGIApplication:
         """Published feeds at /, the admin console at /admin, Prometheus metrics at /metrics."""
         from aggregator.admin import AdminApp, Console
+        from aggregator.digest.web import SubscribeApp
         from aggregator.web import create_app
 
         console = Console(
@@ -138,9 +154,12 @@ class Service:
             republish=self.publish,
             poll_now=self.poll_now,
         )
+        subscribe = SubscribeApp(self.storage, lambda: self.watcher.current)
         mounts: dict[str, WSGIApplication] = {
             "/admin": AdminApp(console),
             "/metrics": self.metrics.wsgi_app(),
+            "/subscribe": subscribe,
+            "/unsubscribe": subscribe,
         }
         app = create_app(self.feeds_dir, health=self.health, ready=self.ready, mounts=mounts)
         return HttpMetrics(app, self.http_counters)
@@ -184,6 +203,14 @@ class Service:
             max_instances=1,
             coalesce=True,
             id="config",
+        )
+        scheduler.add_job(
+            self.send_digests,
+            "interval",
+            seconds=DIGEST_SECONDS,
+            max_instances=1,
+            coalesce=True,
+            id="digests",
         )
         server = make_server(self.web_app(), self.host, self.port, proxy=self.proxy)
         self._scheduler, self._server = scheduler, server

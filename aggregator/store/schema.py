@@ -264,6 +264,24 @@ class DeliveryRow(Base):
 Index("ix_deliveries_due", DeliveryRow.status, DeliveryRow.next_attempt_at)
 
 
+class SubscriberRow(Base):
+    """A confirmed digest subscriber: the address, its choices and its sending state
+    (store/digests.py). Unconfirmed requests are not stored: the confirmation link carries them."""
+
+    __tablename__ = "subscribers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    feeds: Mapped[list[str]] = mapped_column(JSON)
+    frequency: Mapped[str] = mapped_column(String(10))  # daily | weekly
+    confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_until: Mapped[datetime] = mapped_column(UTCDateTime)  # the end of the last period sent
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class ContentVersionRow(Base):
     """One row: a number that grows with every change to what is published (ingest, curation,
     retention), so a publish run can tell in one read that nothing changed since the last."""

@@ -14,6 +14,7 @@ from aggregator.errors import NotFound
 from aggregator.models import Candidate, Decision, SourceState, StoredItem
 from aggregator.store import curation
 from aggregator.store.changes import ChangeStore, note_change
+from aggregator.store.digests import DigestStore
 from aggregator.store.documents import DocumentStore
 from aggregator.store.engine import (
     DEFAULT_URL,
@@ -37,7 +38,9 @@ from aggregator.store.users import UserStore
 T = TypeVar("T")
 
 
-class Storage(UserStore, LeaseStore, DocumentStore, RetentionStore, ChangeStore, OutboxStore):
+class Storage(
+    UserStore, LeaseStore, DocumentStore, RetentionStore, ChangeStore, OutboxStore, DigestStore
+):
     """Sources' polling state, items with their sightings and keys, curation and its audit.
 
     URLs: `sqlite:///path/to.sqlite` (parent folder created; WAL, foreign keys, busy timeout)

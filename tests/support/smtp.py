@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -26,9 +27,13 @@ class Received:
 class SmtpServer:
     refuse: set[str] = field(default_factory=set)
     received: list[Received] = field(default_factory=list)
+    hold_at: int | None = None  # the message with this number (1-based) waits for release()
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
+        self.holding = threading.Event()
+        self._released = threading.Event()
+        self._data_seen = 0
         self.port = _free_port()
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
@@ -53,11 +58,22 @@ class SmtpServer:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self._lock:
+            self._data_seen += 1
+            hold = self._data_seen == self.hold_at
+        if hold:  # like a server stuck mid-DATA: the message is never accepted
+            self.holding.set()
+            while not self._released.is_set():
+                await asyncio.sleep(0.05)
+            return "451 4.3.0 try again later"
         message = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(message, EmailMessage)
         with self._lock:
             self.received.append(Received(list(envelope.rcpt_tos), message))
         return "250 Message accepted"
+
+    def release(self) -> None:
+        self._released.set()
 
     def __enter__(self) -> Self:
         self._controller.start()
@@ -66,6 +82,7 @@ class SmtpServer:
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        self.release()
         self._controller.stop()
 
 
