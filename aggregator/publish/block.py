@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -43,6 +43,7 @@ class BlockEntry:
     category: str
     review_type: str | None
     via: str | None = None  # who published it (the representative sighting's source)
+    event: bool = False  # `date` is the event's date
 
 
 @dataclass(frozen=True)
@@ -75,17 +76,49 @@ def block_columns(
     settings: Settings,
     feeds: tuple[FeedConfig, ...],
     publishers: Publishers | None = None,
+    *,
+    today: date | None = None,
 ) -> list[BlockColumn]:
-    """The two columns, each with at most `settings.block_items` entries, in publication order."""
+    """The two columns, each with at most `settings.block_items` entries: news in publication
+    order; training with the upcoming events (on or after `today`, a London date) soonest
+    first, then undated announcements. Without `today`, training too in publication order."""
     ordered = sorted(items, key=publication_order)
     columns = []
     for column_id, heading, categories in COLUMNS:
         chosen = [i for i in ordered if i.category in categories and not i.hidden]
+        if column_id == "training" and today is not None:
+            chosen = upcoming_first(chosen, today)
         shown = chosen[: max(settings.block_items, 0)]
         entries = tuple(block_entry(i, publisher_of(i, publishers)) for i in shown)
         links = tuple(_feed_links(settings, feeds, categories))
         columns.append(BlockColumn(column_id, heading, links, entries))
     return columns
+
+
+def upcoming_first(items: list[StoredItem], today: date) -> list[StoredItem]:
+    """Events not yet over, soonest first (pinned first on a day), then the undated ones in the
+    order given; an event whose date has passed leaves the block (it stays in the feeds)."""
+    upcoming = [i for i in items if i.event_date is not None and i.event_date >= today]
+    upcoming.sort(key=lambda i: (i.event_date, publication_order(i)))
+    return upcoming + [i for i in items if i.event_date is None]
+
+
+def london_date(moment: datetime) -> date:
+    return as_utc(moment).astimezone(LOCAL_TIME).date()
+
+
+def block_valid_until(columns: list[BlockColumn]) -> datetime | None:
+    """When the soonest event shown is over (London midnight after it): the block changes then."""
+    dates = [
+        date.fromisoformat(entry.date)
+        for column in columns
+        if column.id == "training"
+        for entry in column.entries
+        if entry.event
+    ]
+    if not dates:
+        return None
+    return datetime.combine(min(dates) + timedelta(days=1), time(), LOCAL_TIME).astimezone(UTC)
 
 
 def block_entry(item: StoredItem, publisher: Publisher | None = None) -> BlockEntry:
@@ -100,6 +133,7 @@ def block_entry(item: StoredItem, publisher: Publisher | None = None) -> BlockEn
         category=item.category,
         review_type=item.review_type,
         via=publisher.name if publisher else None,
+        event=item.category == "training" and item.event_date is not None,
     )
 
 
@@ -112,7 +146,7 @@ def web_link(url: str | None) -> str | None:
 def display_date(item: StoredItem) -> date:
     if item.category == "training" and item.event_date is not None:
         return item.event_date
-    return as_utc(item.published).astimezone(LOCAL_TIME).date()
+    return london_date(item.published)
 
 
 def _feed_links(

@@ -25,6 +25,7 @@ CONTENT_TYPES: dict[str, str] = {
     ".rss": "application/rss+xml; charset=utf-8",
     ".json": "application/feed+json; charset=utf-8",
     ".opml": "text/x-opml; charset=utf-8",
+    ".ics": "text/calendar; charset=utf-8",
     ".html": "text/html; charset=utf-8",
 }
 SPECIAL_CONTENT_TYPES: dict[str, str] = {"latest.json": "application/json; charset=utf-8"}

@@ -18,6 +18,7 @@ from aggregator.publish.protocols import ItemReader
 from aggregator.publish.select import select_items
 
 PAGE_GROWTH = 4
+EVENT_WINDOW, EVENT_WINDOW_MIN = 10, 50  # training announcements read for the block
 
 
 def pinned_items(reader: ItemReader) -> list[StoredItem]:
@@ -48,10 +49,16 @@ def feed_items(
 def block_items(
     reader: ItemReader, settings: Settings, pinned: list[StoredItem]
 ) -> list[StoredItem]:
-    """Enough items for block_columns: per column, the pinned and the newest unpinned."""
+    """Enough items for block_columns: per column, the pinned and the newest unpinned (for
+    training, a wider window: an event announced a while ago may still be upcoming)."""
+    shown = max(settings.block_items, 0)
     newest = [
-        reader.items(categories=categories, pinned=False, limit=max(settings.block_items, 0))
-        for _column, _heading, categories in COLUMNS
+        reader.items(
+            categories=categories,
+            pinned=False,
+            limit=max(shown * EVENT_WINDOW, EVENT_WINDOW_MIN) if column == "training" else shown,
+        )
+        for column, _heading, categories in COLUMNS
     ]
     return unique(pinned, *newest)
 

@@ -19,7 +19,6 @@ from aggregator.publish.stamp import (
     config_fingerprint,
     outputs_present,
     read_stamp,
-    valid_until,
     write_stamp,
 )
 
@@ -51,10 +50,11 @@ def publish(
     # The renderers and their libraries load only when there is something to render.
     from aggregator.publish.render import document_bodies, rendered
 
-    outputs, shown = rendered(store, config, now)
+    outputs, changes_at = rendered(store, config, now)
     changed = write_outputs(outputs, feeds_dir)
     store.save_documents(document_bodies(outputs), now=now)
-    write_stamp(feeds_dir, replace(stamp, valid_until=valid_until(shown)))
+    until = changes_at.isoformat() if changes_at else None
+    write_stamp(feeds_dir, replace(stamp, valid_until=until))
     if config.settings.websub_hub and changed:
         _ping_hub(config.settings, changed, session)
     return changed

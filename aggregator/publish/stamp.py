@@ -19,6 +19,7 @@ from aggregator import __version__
 from aggregator.config.types import Config, FeedConfig
 from aggregator.models import StoredItem
 from aggregator.publish.atomic import write_if_changed
+from aggregator.publish.calendar import has_calendar
 from aggregator.publish.select import as_utc
 
 STAMP_NAME = ".published.json"  # a dot name: never served, never listed with the outputs
@@ -29,7 +30,7 @@ RENDERING = f"{__version__}/2"  # raise the suffix when the same items start to 
 class PublishStamp:
     content_version: int
     config: str  # config_fingerprint of the configuration rendered
-    valid_until: str | None = None  # ISO time a feed's max_age next drops an item shown
+    valid_until: str | None = None  # ISO time when time alone changes an output (max_age, events)
     rendering: str = RENDERING
 
     def is_current(self, version: int, fingerprint: str, now: datetime) -> bool:
@@ -56,7 +57,8 @@ def config_fingerprint(config: Config) -> str:
 
 def output_names(config: Config) -> list[str]:
     feeds = [f"{feed.id}{suffix}" for feed in config.feeds for suffix in (".atom", ".rss", ".json")]
-    return [*feeds, "latest.html", "latest.json", "sources.opml"]
+    calendars = [f"{feed.id}.ics" for feed in config.feeds if has_calendar(feed)]
+    return [*feeds, *calendars, "latest.html", "latest.json", "sources.opml"]
 
 
 def outputs_present(feeds_dir: Path, config: Config) -> bool:
@@ -76,12 +78,12 @@ def write_stamp(feeds_dir: Path, stamp: PublishStamp) -> None:
     write_if_changed(feeds_dir / STAMP_NAME, json.dumps(asdict(stamp), sort_keys=True).encode())
 
 
-def valid_until(shown: Iterable[tuple[FeedConfig, list[StoredItem]]]) -> str | None:
-    """When the first item shown in a feed with a max_age grows too old for it (ISO), if ever."""
+def max_age_expiry(shown: Iterable[tuple[FeedConfig, list[StoredItem]]]) -> datetime | None:
+    """When the first item shown in a feed with a max_age grows too old for it, if ever."""
     expiries = [
         as_utc(item.published) + timedelta(seconds=feed.max_age)
         for feed, items in shown
         if feed.max_age is not None
         for item in items
     ]
-    return min(expiries).isoformat() if expiries else None
+    return min(expiries, default=None)

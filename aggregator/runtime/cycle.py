@@ -21,11 +21,6 @@ from aggregator.store import Storage
 OnOutcome = Callable[[PollOutcome], object]
 
 
-def changed(outcomes: Sequence[PollOutcome]) -> bool:
-    """Did any of these polls change what is published?"""
-    return any(outcome.changed for outcome in outcomes)
-
-
 @dataclass
 class Cycle:
     """The store, the current configuration and a Poller over them, and the feeds they make."""
@@ -92,10 +87,10 @@ class Cycle:
     def poll_and_publish(
         self, sources: Sequence[SourceConfig], on_outcome: OnOutcome | None = None
     ) -> list[PollOutcome]:
-        """Poll, then publish when anything changed."""
+        """Poll, then publish: what the poll changed, or what time did (a feed's max_age, an event
+        that is over). When neither, publishing finds so in one read (see publish.stamp)."""
         outcomes = self.poll(sources, on_outcome)
-        if changed(outcomes):
-            self.publish()
+        self.publish()
         return outcomes
 
     def deliver_pending(self) -> None:

@@ -27,7 +27,7 @@ from aggregator.config.types import Config, SourceConfig
 from aggregator.models import PollOutcome
 from aggregator.ops.metrics import Metrics
 from aggregator.ops.webmetrics import metrics_only_app
-from aggregator.runtime.cycle import Cycle, changed
+from aggregator.runtime.cycle import Cycle
 from aggregator.store import Storage
 from aggregator.web.server import WebServer, make_server
 
@@ -107,8 +107,9 @@ class Worker:
             self.storage.release_sources(self.name, [source.id for source in sources])
             self.leases_held.set(0)
         log.info("worker=%s polled=%d", self.name, len(outcomes))
-        if changed(outcomes):
-            self.publish_pending = True
+        # What the poll changed, or what time did (max_age, an event over); when neither, the
+        # publish run finds so in one read (see publish.stamp).
+        self.publish_pending = True
         return outcomes
 
     def publish_if_pending(self) -> bool:

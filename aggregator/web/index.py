@@ -10,6 +10,7 @@ FORMATS: tuple[tuple[str, str, str], ...] = (
     (".atom", "application/atom+xml", "Atom"),
     (".rss", "application/rss+xml", "RSS"),
     (".json", "application/feed+json", "JSON Feed"),
+    (".ics", "text/calendar", "iCalendar"),
 )
 TITLE = re.compile(rb"<title(?:\s[^>]*)?>(.*?)</title>", re.DOTALL)
 TITLE_SCAN_BYTES = 8192
@@ -33,7 +34,7 @@ def feed_title(atom: bytes) -> str | None:
 
 
 def feed_links(names: list[str], titles: dict[str, str | None]) -> list[FeedLinks]:
-    """One entry per `*.atom` file, with whichever of its three formats exist."""
+    """One entry per `*.atom` file, with whichever of its formats exist."""
     available = set(names)
     feeds = []
     for atom in sorted(n for n in names if n.endswith(".atom")):

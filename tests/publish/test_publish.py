@@ -34,7 +34,7 @@ CONFIG = Config(
 EXPECTED = {
     f"{feed}{suffix}" for feed in ("all", "reviews", "news", "training")
     for suffix in (".atom", ".rss", ".json")
-} | {"latest.html", "latest.json", "sources.opml"}  # fmt: skip
+} | {"all.ics", "training.ics", "latest.html", "latest.json", "sources.opml"}  # fmt: skip
 
 
 def snapshot(directory: Path) -> dict[str, tuple[int, bytes]]:
@@ -73,8 +73,8 @@ def test_one_real_update_rewrites_only_the_feeds_it_is_in(tmp_path: Path) -> Non
     changed = {p.name for p in publish(reader, CONFIG, tmp_path, now=NOW)}
     assert changed == {
         "all.atom", "all.rss", "all.json", "training.atom", "training.rss", "training.json",
-        "latest.html", "latest.json",
-    }  # fmt: skip
+        "all.ics", "training.ics", "latest.html", "latest.json",
+    }  # fmt: skip  (106 is a dated event: the calendars carry its description)
     parsed = feedparser.parse(tmp_path / "training.atom")
     assert parsed.feed.updated_parsed[:6] == NOW.timetuple()[:6]
     assert parsed.entries[0].summary == "Now also in person in Exampletown."

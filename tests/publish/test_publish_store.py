@@ -45,7 +45,7 @@ def test_publish_from_the_real_store(tmp_path: Path) -> None:
     feeds = tmp_path / "feeds"
     first = sar("sab-board", "adult-c")
     (item_id,) = storage.apply([NewItem(first, keys(first))], now=T0)
-    assert len(publish(storage, CONFIG, feeds, now=T0)) == 15
+    assert len(publish(storage, CONFIG, feeds, now=T0)) == 17  # 4 feeds × 3, 2 calendars, 3
     assert publish(storage, CONFIG, feeds, now=T0 + timedelta(hours=1)) == []
 
     national = sar("national-sar-library", "2025-adult-c", published=T0 + timedelta(days=1))
