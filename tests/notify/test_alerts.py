@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from aggregator.cli import main
 from aggregator.config import load_config
 from aggregator.config.types import Config
 from aggregator.notify.alerts import Notifier
 from aggregator.runtime.cycle import Cycle
+from aggregator.runtime.worker import Worker
 from aggregator.store import Storage
 from tests.notify.test_signing import recipe
 from tests.poll.test_integration_poll import FIXTURES, RSS
@@ -188,3 +190,23 @@ def test_webhooks_obey_the_ssrf_rules_of_sources(tmp_path: Path) -> None:
         assert rig.hook.posts == []
         (webhook,) = [d for d in rig.storage.deliveries() if d.channel == "webhook"]
         assert webhook.status == "failed" and "private address" in (webhook.last_error or "")
+
+
+def test_cron_polls_and_a_worker_share_one_incident(tmp_path: Path) -> None:
+    for rig in make_rig(tmp_path, '["source_failed", "source_recovered"]'):
+        sources = tmp_path / "sources.toml"
+        args = ["--sources", str(sources), "--db", rig.db, "--feeds-dir", str(tmp_path / "feeds")]
+        assert main([*args, "poll"]) == 0
+        assert main([*args, "poll"]) == 0
+        assert rig.smtp.count() == 0
+        worker = Worker(sources, rig.db, tmp_path / "feeds", name="w1")
+        try:
+            rig.storage.save_source_state(
+                replace(rig.storage.source_state("board-a"), next_poll_at=None)
+            )
+            assert [o.ok for o in worker.round()] == [False]  # the third failure in a row
+        finally:
+            worker.storage.close()
+        assert main([*args, "poll"]) == 0  # the fourth, from cron again: the same incident
+        assert rig.subjects("admin@example.org") == ["[safeguarding-feeds] Board A is failing"]
+        assert rig.hook.events() == ["source_failed"]
