@@ -4,6 +4,7 @@ normalise and classify, then key (once, wherever the source is polled)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 
@@ -13,6 +14,7 @@ from aggregator.models import Classification, FetchResult, Item, ParsedItem
 from aggregator.normalise.classify import classify
 from aggregator.normalise.item import normalise, source_keys
 from aggregator.parsers import parser_for
+from aggregator.parsers.dates import find_date
 
 Keys = tuple[str, ...]  # dedupe lookup keys of one item
 # Items and their dedupe lookup keys (the pool's processes run it in their parsing thread).
@@ -32,17 +34,32 @@ def to_items(
     keys = source_keys(parsed, source)
     classify_item = classifier_for(config, source)
     return [
-        normalise(
-            entry,
-            source,
-            key,
-            first_seen=now,
-            now=now,
-            classify=classify_item,
-            tracking_params=config.settings.tracking_params,
+        with_event_date(
+            normalise(
+                entry,
+                source,
+                key,
+                first_seen=now,
+                now=now,
+                classify=classify_item,
+                tracking_params=config.settings.tracking_params,
+            ),
+            now,
         )
         for entry, key in zip(parsed, keys, strict=True)
     ]
+
+
+def with_event_date(item: Item, now: datetime) -> Item:
+    """A training item that states no event date takes the first date its title, else its
+    summary, gives ("Domestic abuse awareness - Thursday 14 January 2027"), read as upcoming."""
+    if item.category != "training" or item.event_date is not None:
+        return item
+    for text in (item.title, item.summary):
+        found = find_date(text, now, upcoming=True)
+        if found is not None:
+            return replace(item, event_date=found[0].date())
+    return item
 
 
 def items_and_keys(
@@ -66,5 +83,5 @@ def remade(
         classify=classifier_for(config, source),
         tracking_params=config.settings.tracking_params,
     )
-    signed = with_signature(item)
+    signed = with_signature(with_event_date(item, now))
     return signed, lookup_keys(signed)
