@@ -20,10 +20,6 @@ from aggregator.publish.select import publication_order
 PRODUCT = "-//safeguarding-feeds//Training and events//EN"
 
 
-def has_calendar(feed: FeedConfig) -> bool:
-    return not feed.categories or "training" in feed.categories
-
-
 def events_of(items: Iterable[StoredItem]) -> list[StoredItem]:
     """The dated training items, soonest first."""
     dated = [i for i in items if i.category == "training" and i.event_date and not i.hidden]

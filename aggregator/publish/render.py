@@ -14,13 +14,14 @@ from aggregator.publish.block import (
     london_date,
     render_block,
 )
-from aggregator.publish.calendar import build_ics, has_calendar
+from aggregator.publish.calendar import build_ics
 from aggregator.publish.common import content_type_for
 from aggregator.publish.gather import block_items, feed_items, pinned_items
 from aggregator.publish.jsonfeed import build_json_feed
 from aggregator.publish.opml import build_opml
 from aggregator.publish.protocols import ItemReader
 from aggregator.publish.publishers import Publishers, publishers_of
+from aggregator.publish.select import has_calendar
 from aggregator.publish.stamp import max_age_expiry
 from aggregator.publish.syndication import build_atom, build_rss
 

@@ -67,3 +67,8 @@ def as_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+def has_calendar(feed: FeedConfig) -> bool:
+    """Can the feed hold training items? Then it is published as a calendar too."""
+    return not feed.categories or "training" in feed.categories

@@ -19,8 +19,7 @@ from aggregator import __version__
 from aggregator.config.types import Config, FeedConfig
 from aggregator.models import StoredItem
 from aggregator.publish.atomic import write_if_changed
-from aggregator.publish.calendar import has_calendar
-from aggregator.publish.select import as_utc
+from aggregator.publish.select import as_utc, has_calendar
 
 STAMP_NAME = ".published.json"  # a dot name: never served, never listed with the outputs
 RENDERING = f"{__version__}/2"  # raise the suffix when the same items start to render otherwise

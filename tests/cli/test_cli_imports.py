@@ -9,7 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-HEAVY = ("sqlalchemy", "alembic", "requests", "feedparser", "lxml", "jinja2", "feedgen", "tomlkit")
+HEAVY = (
+    "sqlalchemy", "alembic", "requests", "feedparser", "lxml", "jinja2", "feedgen", "tomlkit",
+    "icalendar",
+)  # fmt: skip
 SOURCES = """[settings]
 allow_private_networks = true
 
@@ -55,4 +58,4 @@ def test_an_unchanged_publish_loads_no_renderer(tmp_path: Path) -> None:
     assert "feedgen" in first and "jinja2" in first  # the first run renders everything
     again = loaded_after(*common, cwd=tmp_path)
     assert "sqlalchemy" in again  # it reads the store's content version
-    assert not {"feedgen", "jinja2", "lxml", "feedparser"} & set(again)
+    assert not {"feedgen", "jinja2", "lxml", "feedparser", "icalendar"} & set(again)
