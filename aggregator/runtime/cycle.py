@@ -80,9 +80,9 @@ class Cycle:
         with self._poll_lock:
             started = utcnow()
             outcomes = self.poller.poll(sources, on_outcome=heard if hooks else None)
-            if self.notifier is not None:
-                self.notifier.after_poll(outcomes, started)
-            return outcomes
+        if self.notifier is not None:  # sending may wait on a mail server: not under the lock
+            self.notifier.after_poll(outcomes, started)
+        return outcomes
 
     def poll_and_publish(
         self, sources: Sequence[SourceConfig], on_outcome: OnOutcome | None = None
