@@ -20,7 +20,9 @@ from aggregator.config.types import DetailSelectors
 from aggregator.models import FetchResult, ParsedItem
 from aggregator.parsers.dates import parse_date, parse_day
 from aggregator.parsers.html import page
+from aggregator.parsers.jsonld import first_event_day
 from aggregator.parsers.select import (
+    Found,
     dated,
     find_link,
     looks_like_link,
@@ -54,11 +56,20 @@ def read(result: FetchResult, selectors: DetailSelectors, now: datetime) -> Deta
     return Detail(
         published=parse_date(stated.value, now=now) if stated else None,
         summary_html=markup(document, selectors.summary) if selectors.summary else None,
-        event_date=parse_day(when.value, now=now, upcoming=True) if when else None,
+        event_date=parse_day(when.value, now=now, upcoming=True)
+        if when
+        else first_event_day(document),
         venue=venue.value if venue else None,
         booking=_absolute(base, booking.value) if booking else None,
         documents=_documents(document, selectors.documents, base) if selectors.documents else (),
     )
+
+
+def _event_day(document: Any, when: Found | None, now: datetime) -> date | None:
+    """What the event_date selector took, else the day the page's JSON-LD Event states."""
+    if when is not None:
+        return parse_day(when.value, now=now, upcoming=True)
+    return first_event_day(document)
 
 
 def enrich(item: ParsedItem, found: Detail) -> ParsedItem:

@@ -15,7 +15,7 @@ text. For `training` sources the date found in the text is the event date, not t
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import partial
 from typing import Any
@@ -29,6 +29,7 @@ from aggregator.config.types import Selectors, SourceConfig
 from aggregator.errors import ParseError
 from aggregator.models import FetchResult, ParsedItem, ParseResult
 from aggregator.parsers.dates import find_date, leading_date, parse_date, parse_day
+from aggregator.parsers.jsonld import event_days
 from aggregator.parsers.select import (
     Found,
     dated,
@@ -86,8 +87,17 @@ def parse(result: FetchResult, source: SourceConfig) -> ParseResult:
             items.append(item)
     if not items:
         raise ParseError(f"selector {select.item!r} matched no items — has the page changed?")
+    if not select.event_date:
+        items = _declared_event_days(items, event_days(document, base_url))
     warnings.extend(_same_link(items, select))
     return ParseResult(tuple(items), _page_title(document), result.url, tuple(warnings))
+
+
+def _declared_event_days(items: list[ParsedItem], days: dict[str, date]) -> list[ParsedItem]:
+    """The day the page's JSON-LD states for an item's link wins over one read from its text."""
+    return [
+        replace(item, event_date=days[item.link]) if item.link in days else item for item in items
+    ]
 
 
 def explain(result: FetchResult, source: SourceConfig) -> tuple[tuple[FieldMatch, ...], ...]:

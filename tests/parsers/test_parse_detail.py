@@ -81,3 +81,11 @@ def test_a_page_that_is_not_html_is_a_parse_error() -> None:
     empty = FetchResult("board", "https://board.example/event/x/", 200, b"", "text/html")
     with pytest.raises(ParseError):
         read(empty, EVENT, NOW)
+
+
+def test_an_event_page_without_an_event_date_selector_gives_the_day_its_json_ld_states() -> None:
+    url = "https://www.eventbrite.co.uk/e/multi-agency-neglect-workshop-tickets-823456789012"
+    selectors = DetailSelectors(summary=".event-description", venue=".location-info__address-text")
+    found = read(fetched("event_eventbrite_jsonld.html", url), selectors, NOW)
+    assert found.event_date == date(2027, 2, 3)  # the page shows "Wed, 3 Feb" with no year
+    assert found.venue == "Eastborough Town Hall"
