@@ -93,7 +93,19 @@ def classify_rows() -> list[tuple[str, str]]:
         if category and review:
             value = f"category {category.group(1)}, review type {review.group(1)}"
             rows.append((f"Classification accuracy ({split})", value))
-    return rows
+    return rows + theme_rows(out)
+
+
+def theme_rows(out: str) -> list[tuple[str, str]]:
+    """Micro-averaged precision and recall over every theme, per split."""
+    found = []
+    for split in ("tune", "holdout"):
+        block = out.split(f"== themes {split}:", 1)[1] if f"== themes {split}:" in out else ""
+        micro = re.search(r"^micro\s+precision (\S+)\s+recall (\S+)\s+\(n=(\d+)\)", block, re.M)
+        if micro:
+            precision, recall, labelled = micro.groups()
+            found.append(f"{split} precision {precision}, recall {recall} ({labelled} labels)")
+    return [("Theme precision / recall, all themes", "; ".join(found))] if found else []
 
 
 def markdown(rows: list[tuple[str, str]], note: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Literal
 from urllib.parse import parse_qsl
 
 from aggregator.admin.http import Response, text
@@ -10,17 +11,18 @@ from aggregator.admin.routing import Page, Route
 from aggregator.errors import NotFound, StorageError
 from aggregator.models import CATEGORIES, REVIEW_TYPES
 from aggregator.store import Storage
+from aggregator.themes import THEMES
 
 PAGE_SIZE = 100
-FILTERS = ("q", "feed", "category", "review_type", "source", "hidden")
+FILTERS = ("q", "feed", "category", "review_type", "theme", "source", "hidden")
 
 
 def list_items(page: Page) -> Response:
     query = page.request.query
     config = page.console.config()
     feed = next((f for f in config.feeds if f.id == query.get("feed")), None)
-    category, review_type, source = (
-        query.get(k, "") for k in ("category", "review_type", "source")
+    category, review_type, source, theme = (
+        query.get(k, "") for k in ("category", "review_type", "source", "theme")
     )
     items = page.console.storage.items(
         categories=[category] if category else (feed.categories if feed else ()),
@@ -29,6 +31,7 @@ def list_items(page: Page) -> Response:
         search=query.get("q") or None,
         include_hidden=query.get("hidden") == "1",
         limit=PAGE_SIZE,
+        themes=[theme] if theme else (feed.themes if feed else ()),
     )
     return page.render(
         "items.html",
@@ -38,6 +41,7 @@ def list_items(page: Page) -> Response:
         sources=config.sources,
         categories=CATEGORIES,
         review_types=REVIEW_TYPES,
+        themes=THEMES,
         page_size=PAGE_SIZE,
         back=page.request.root + page.request.path + _query_suffix(page),
     )
@@ -58,6 +62,7 @@ def show_item(page: Page) -> Response:
         trail=trail,
         categories=CATEGORIES,
         review_types=REVIEW_TYPES,
+        themes=THEMES,
         back=page.request.root + page.request.path,
     )
 
@@ -103,6 +108,21 @@ def set_kind(page: Page) -> Response:
         page,
         lambda s: s.set_item(item_id, category=category, review_type=review_type, actor=page.actor),
         f"Item {item_id} recategorised.",
+    )
+
+
+def set_themes(page: Page) -> Response:
+    """The themes ticked (a curator's choice, kept on later polls), or "auto" to hand back."""
+    item_id = _item_id(page)
+    if item_id is None:
+        return text(404, "no such item\n")
+    form = page.request.form
+    chosen = [slug for slug in THEMES if form.get(f"theme-{slug}") == "1"]
+    themes: list[str] | Literal["auto"] = "auto" if form.get("auto") == "1" else chosen
+    return _change(
+        page,
+        lambda s: s.set_item(item_id, themes=themes, actor=page.actor),
+        f"Item {item_id}: themes {'from the heuristics and rules' if themes == 'auto' else 'set'}.",
     )
 
 
@@ -156,5 +176,6 @@ ROUTES = [
     Route("POST", "/items/merge", merge),
     Route("GET", "/items/{item_id}", show_item),
     Route("POST", "/items/{item_id}/set", set_kind),
+    Route("POST", "/items/{item_id}/themes", set_themes),
     Route("POST", "/items/{item_id}/{action}", item_action),
 ]

@@ -7,6 +7,7 @@ import argparse
 from aggregator.cli.common import EXIT_OK, EXIT_PROBLEMS, Subparsers, lazy
 from aggregator.config import check_config
 from aggregator.models import CATEGORIES, REVIEW_TYPES
+from aggregator.themes import THEMES
 
 
 def register(commands: Subparsers) -> None:
@@ -57,6 +58,7 @@ def _register_items(parser: argparse.ArgumentParser) -> None:
     listing.add_argument("--feed", help="only items of this output feed")
     listing.add_argument("--search", help="text in the title or summary")
     listing.add_argument("--hidden", action="store_true", help="include hidden items")
+    listing.add_argument("--theme", action="append", choices=THEMES, help="only items with it")
     listing.add_argument("--limit", type=int, default=50)
     listing.set_defaults(handler=lazy("aggregator.cli.items", "cmd_list"))
     for action, help_text in (
@@ -75,11 +77,28 @@ def _register_items(parser: argparse.ArgumentParser) -> None:
     merge.add_argument("a", type=int)
     merge.add_argument("b", type=int)
     merge.set_defaults(handler=lazy("aggregator.cli.items", "cmd_merge"))
-    setter = sub.add_parser("set", help="recategorise an item")
+    setter = sub.add_parser("set", help="recategorise an item, or choose its themes")
     setter.add_argument("id", type=int)
     setter.add_argument("--category", choices=CATEGORIES)
     setter.add_argument("--review-type", choices=REVIEW_TYPES)
+    _register_themes(setter)
     setter.set_defaults(handler=lazy("aggregator.cli.items", "cmd_set"))
+
+
+def _register_themes(setter: argparse.ArgumentParser) -> None:
+    themes = setter.add_mutually_exclusive_group()
+    themes.add_argument(
+        "--theme",
+        action="append",
+        choices=THEMES,
+        metavar="THEME",
+        help="the item's themes from now on, whatever later polls find (repeat for several; "
+        f"one of: {', '.join(THEMES)})",
+    )
+    themes.add_argument("--no-themes", action="store_true", help="the item has no theme")
+    themes.add_argument(
+        "--auto-themes", action="store_true", help="themes from the heuristics and rules again"
+    )
 
 
 def cmd_sources_check(args: argparse.Namespace) -> int:

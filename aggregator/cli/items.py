@@ -6,6 +6,7 @@ import argparse
 import getpass
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 from aggregator.cli.common import EXIT_CONFIG, EXIT_OK, fail, load_or_report, open_storage
 from aggregator.errors import NotFound
@@ -45,6 +46,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             search=args.search,
             include_hidden=args.hidden,
             limit=args.limit,
+            themes=args.theme or (feed.themes if feed else ()),
         )
     finally:
         storage.close()
@@ -93,14 +95,27 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_set(args: argparse.Namespace) -> int:
-    if args.category is None and args.review_type is None:
-        return fail("give --category and/or --review-type")
+    themes = _themes(args)
+    if args.category is None and args.review_type is None and themes is None:
+        return fail("give --category, --review-type, --theme, --no-themes or --auto-themes")
     return _curate(
         args,
         lambda s: s.set_item(
-            args.id, category=args.category, review_type=args.review_type, actor=actor()
+            args.id,
+            category=args.category,
+            review_type=args.review_type,
+            themes=themes,
+            actor=actor(),
         ),
     )
+
+
+def _themes(args: argparse.Namespace) -> list[str] | Literal["auto"] | None:
+    if args.auto_themes:
+        return "auto"
+    if args.no_themes:
+        return []
+    return list(args.theme) if args.theme else None
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
@@ -128,6 +143,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         storage.close()
     print(format_item(item))
     print(f"  id: {item.public_id}\n  url: {item.url}\n  summary: {item.summary[:200]}")
+    print(f"  themes: {', '.join(item.themes) or '(none)'}")
     for sighting in item.sightings:
         print(f"  seen at {sighting.source_id} {sighting.first_seen:%Y-%m-%d %H:%M} {sighting.url}")
     for at, action, detail, who in trail:

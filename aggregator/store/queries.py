@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, Text, and_, func, or_, select
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from aggregator.errors import NotFound
@@ -31,6 +32,15 @@ def effective_review_type() -> ColumnElement[str | None]:
     return func.coalesce(ItemRow.review_type_override, ItemRow.review_type)
 
 
+def has_any_theme(themes: Sequence[str]) -> ColumnElement[bool]:
+    """The item's themes (a curator's, else its own) name one of `themes`. The JSON lists are
+    read as the text they were written as (["slug", ...]; slugs need no escaping), which both
+    databases can do without a JSON function; no curator's choice is SQL NULL or JSON null."""
+    override = func.nullif(sql_cast(ItemRow.themes_override, Text), "null")
+    shown = func.coalesce(override, sql_cast(ItemRow.themes, Text))
+    return or_(*(shown.like(f'%"{theme}"%') for theme in themes))
+
+
 @dataclass(frozen=True)
 class ItemFilter:
     categories: Sequence[str] = ()
@@ -41,6 +51,7 @@ class ItemFilter:
     since: datetime | None = None
     limit: int | None = None
     pinned: bool | None = None  # None: either
+    themes: Sequence[str] = ()  # any of them
 
     def conditions(self) -> list[ColumnElement[bool]]:
         # Publishing's reads (the pinned; the newest n unpinned) beat the (deleted, hidden)
@@ -56,6 +67,8 @@ class ItemFilter:
         if self.review_types:
             found.append(effective_category() == "reviews")
             found.append(effective_review_type().in_(list(self.review_types)))
+        if self.themes:
+            found.append(has_any_theme(self.themes))
         if self.sources:
             seen_in = select(SightingRow.id).where(
                 SightingRow.item_id == ItemRow.id, SightingRow.source_id.in_(list(self.sources))

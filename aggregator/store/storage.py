@@ -193,6 +193,7 @@ class Storage(
         since: datetime | None = None,
         limit: int | None = None,
         pinned: bool | None = None,
+        themes: Sequence[str] = (),
     ) -> list[StoredItem]:
         """Live items, pinned first, then newest published first (id breaks ties).
 
@@ -200,7 +201,7 @@ class Storage(
         the cheap "newest n" read publishing makes.
         """
         wanted = ItemFilter(
-            categories, review_types, sources, search, include_hidden, since, limit, pinned
+            categories, review_types, sources, search, include_hidden, since, limit, pinned, themes
         )
         return run_read(self.engine, "listing items", lambda s: list_items(s, wanted))
 

@@ -94,3 +94,19 @@ def test_the_migration_gives_existing_rows_the_heuristics_themes(storage: Storag
         rows = connection.execute(text("SELECT themes FROM sightings ORDER BY id")).all()
     stored = [json.loads(row[0]) if isinstance(row[0], str) else row[0] for row in rows]
     assert stored == [["self-neglect", "hoarding"], ["domestic-abuse"], []]
+
+
+def test_items_filter_on_the_themes_shown(storage: Storage) -> None:
+    cuckooing = ("exploitation", "criminal-exploitation", "cuckooing")
+    first = store_new(storage, make_item(key="a", themes=cuckooing))
+    second = store_new(storage, make_item(key="b", themes=("domestic-abuse",)))
+    third = store_new(storage, make_item(key="c", themes=("criminal-exploitation-x",)))
+    assert [i.id for i in storage.items(themes=["exploitation"])] == [first]
+    assert [i.id for i in storage.items(themes=["criminal-exploitation"])] == [first]
+    storage.set_item(second, themes=["county-lines"])
+    storage.set_item(first, themes=[])
+    found = {i.id for i in storage.items(themes=["exploitation", "domestic-abuse"])}
+    assert found == {second}
+    assert third not in {i.id for i in storage.items(themes=["criminal-exploitation"])}
+    storage.set_item(first, themes="auto")  # no curator's choice again: its own themes count
+    assert [i.id for i in storage.items(themes=["cuckooing"])] == [first]
