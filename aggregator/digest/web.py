@@ -9,6 +9,7 @@ import secrets
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from html import escape
 from urllib.parse import parse_qs, quote
 from wsgiref.types import StartResponse, WSGIEnvironment
@@ -28,9 +29,8 @@ log = logging.getLogger(__name__)
 
 COOKIE = "sgf_subscribe"
 FORM_SECONDS = 3600
-WINDOW = 300.0  # seconds: the sign-in counters' window, which shares the table
-PER_CLIENT = 5  # subscribe requests per client address in the window
-PER_ADDRESS = 2  # confirmation emails to one address in the window
+PER_CLIENT_HOUR = 10  # subscribe requests from one client address in a clock hour
+PER_ADDRESS_DAY = 3  # confirmation emails to one address in a UTC day
 
 
 @dataclass
@@ -116,10 +116,12 @@ class SubscribeApp:
         return isinstance(expires, int) and expires > self.clock()
 
     def limited(self, client: str, email: str) -> bool:
-        now = self.clock()
-        if self.storage.count_attempt(f"subscribe:{client}", now, WINDOW) > PER_CLIENT:
+        now = datetime.fromtimestamp(self.clock(), UTC)
+        hour = now.replace(minute=0, second=0, microsecond=0)
+        if self.storage.count_request(f"client {client}", hour) > PER_CLIENT_HOUR:
             return True
-        return self.storage.count_attempt(f"subscribe:{email.lower()}", now, WINDOW) > PER_ADDRESS
+        day = hour.replace(hour=0)
+        return self.storage.count_request(f"address {email.lower()}", day) > PER_ADDRESS_DAY
 
     def send_confirmation(self, config: Config, wanted: tokens.Request) -> None:
         token = tokens.confirm_token(self.key(), wanted, self.clock())

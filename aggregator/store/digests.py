@@ -20,9 +20,10 @@ from aggregator.models import StoredItem
 from aggregator.store.engine import run_read, run_write
 from aggregator.store.ingest.apply import dialect_insert
 from aggregator.store.queries import sightings_of, to_stored
-from aggregator.store.schema import ItemRow, SubscriberRow
+from aggregator.store.schema import ItemRow, SubscribeRequestRow, SubscriberRow
 
 Row = SubscriberRow
+RequestRow = SubscribeRequestRow
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,24 @@ class DigestStore:
             return dict(counts)
 
         return run_read(self.engine, "counting subscribers", read)
+
+    def count_request(self, who: str, period_start: datetime) -> int:
+        """Count one request of `who` in the period starting at `period_start`; how many it
+        has made in that period, this one included. Periods over a day old are forgotten."""
+        key = f"{period_start.isoformat()} {who}"
+
+        def write(session: Session) -> int:
+            old = period_start - timedelta(days=1)
+            session.execute(delete(RequestRow).where(RequestRow.period_start < old))
+            statement = (
+                dialect_insert(session, RequestRow)
+                .values(key=key, period_start=period_start, count=1)
+                .on_conflict_do_update(index_elements=["key"], set_={"count": RequestRow.count + 1})
+                .returning(RequestRow.count)
+            )
+            return int(session.execute(statement).scalar_one())
+
+        return run_write(self.engine, "counting a subscribe request", write)
 
     def items_created_between(self, start: datetime, end: datetime) -> list[StoredItem]:
         """Live, visible items first stored in [start, end), oldest first."""

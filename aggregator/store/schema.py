@@ -282,6 +282,16 @@ class SubscriberRow(Base):
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class SubscribeRequestRow(Base):
+    """Subscribe requests counted per period, e.g. per client per hour (store/digests.py)."""
+
+    __tablename__ = "subscribe_requests"
+
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)  # period + who
+    period_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    count: Mapped[int] = mapped_column(Integer)
+
+
 class ContentVersionRow(Base):
     """One row: a number that grows with every change to what is published (ingest, curation,
     retention), so a publish run can tell in one read that nothing changed since the last."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -161,17 +161,32 @@ def subscribe_and_confirm(rig: Rig, email: str, **choices: str) -> None:
     assert rig.web.post(confirm, {}).status == 200
 
 
-def test_the_form_needs_its_csrf_token_and_is_rate_limited(rig: Rig) -> None:
+def test_the_form_needs_its_csrf_token(rig: Rig) -> None:
     form = rig.web.get("/subscribe")
     fields = {"email": "x@example.org", "feeds": "news", "frequency": "daily"}
     assert rig.web.post("/subscribe", {**fields, "csrf": "forged"}).status == 403
     other = WsgiClient(rig.web.app)  # another browser: no cookie for this token
     assert other.post("/subscribe", {**fields, "csrf": form.csrf()}).status == 403
-    statuses = [
-        rig.web.post("/subscribe", {**fields, "csrf": form.csrf()}).status for _ in range(4)
-    ]
-    assert statuses == [200, 200, 429, 429]  # two confirmations to one address in the window
-    assert len(rig.smtp.messages_to("x@example.org")) == 2
+    assert rig.web.post("/subscribe", {**fields, "csrf": form.csrf()}).status == 200
+    assert len(rig.smtp.messages_to("x@example.org")) == 1
+
+
+def test_the_form_is_rate_limited_per_address_and_per_client(rig: Rig) -> None:
+    app = rig.web.app
+    assert isinstance(app, SubscribeApp)
+    now = [datetime(2026, 12, 7, 10, 5, tzinfo=UTC).timestamp()]
+    app.clock = lambda: now[0]
+
+    def ask(email: str) -> int:
+        csrf = rig.web.get("/subscribe").csrf()
+        fields = {"csrf": csrf, "email": email, "feeds": "news", "frequency": "daily"}
+        return rig.web.post("/subscribe", fields).status
+
+    assert [ask("x@example.org") for _ in range(4)] == [200, 200, 200, 429]  # 3 a day
+    assert [ask(f"y{n}@example.org") for n in range(7)] == [200] * 6 + [429]  # 10 an hour
+    now[0] += 3600  # the next hour: this client may ask again, but not for x today
+    assert [ask("x@example.org"), ask("z@example.org")] == [429, 200]
+    assert len(rig.smtp.messages_to("x@example.org")) == 3
 
 
 def test_a_refused_address_is_retried_then_dropped(rig: Rig) -> None:

@@ -56,3 +56,12 @@ def test_unsubscribing_deletes_the_address(storage: Storage) -> None:
     assert storage.unsubscribe(sub.id, "d@example.org")
     assert storage.subscriber("d@example.org") is None
     assert not storage.unsubscribe(sub.id, "d@example.org")
+
+
+def test_requests_are_counted_per_period_and_old_periods_forgotten(storage: Storage) -> None:
+    hour = datetime(2026, 12, 3, 8, tzinfo=UTC)
+    assert [storage.count_request("client 192.0.2.1", hour) for _ in range(3)] == [1, 2, 3]
+    assert storage.count_request("client 192.0.2.2", hour) == 1
+    assert storage.count_request("client 192.0.2.1", hour + timedelta(hours=1)) == 1
+    storage.count_request("client 192.0.2.9", hour + timedelta(days=2))  # forgets the old ones
+    assert storage.count_request("client 192.0.2.1", hour) == 1
