@@ -19,6 +19,7 @@ from aggregator.publish.common import clean, feed_url, site_url, title_of
 from aggregator.publish.jsonfeed import dump_json
 from aggregator.publish.publishers import Publisher, Publishers, publisher_of
 from aggregator.publish.select import as_utc, publication_order
+from aggregator.themes import theme_label
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ class BlockEntry:
     review_type: str | None
     via: str | None = None  # who published it (the representative sighting's source)
     event: bool = False  # `date` is the event's date
+    themes: tuple[str, ...] = ()  # the labels of the item's themes
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,7 @@ def block_entry(item: StoredItem, publisher: Publisher | None = None) -> BlockEn
         review_type=item.review_type,
         via=publisher.name if publisher else None,
         event=item.category == "training" and item.event_date is not None,
+        themes=tuple(theme_label(theme) for theme in item.themes),
     )
 
 

@@ -4,6 +4,7 @@ the [[feed]] themes filter, on the fixture items and from the real store on both
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,7 +13,15 @@ from lxml import etree
 
 from aggregator.config.types import DEFAULT_FEEDS, Config, FeedConfig, Settings
 from aggregator.models import Item, NewItem
-from aggregator.publish import build_atom, build_json_feed, build_rss, publish, select_items
+from aggregator.publish import (
+    build_atom,
+    build_json_feed,
+    build_rss,
+    publish,
+    render_block,
+    select_items,
+)
+from aggregator.publish.block import block_columns, block_json
 from aggregator.store import Storage
 from aggregator.themes import with_broader
 from tests.fixtures.publish.support import NOW, load_items
@@ -103,3 +112,20 @@ def test_a_themes_feed_published_from_the_store(storage: Storage, tmp_path: Path
         "Cuckooing: lunch and learn": ["exploitation", "criminal-exploitation", "cuckooing"],
         "Self-neglect practitioner forum": ["exploitation"],
     }
+
+
+def test_the_block_data_carries_theme_labels_for_a_template_to_show(tmp_path: Path) -> None:
+    items = select_items(load_items(), ALL, NOW)
+    settings = Settings(site_url=SITE, block_items=5)
+    data = json.loads(block_json(block_columns(items, settings, DEFAULT_FEEDS), settings))
+    entries = {e["title"]: e["themes"] for c in data["columns"] for e in c["entries"]}
+    assert entries["Domestic abuse awareness e-learning"] == ["Domestic abuse"]
+    assert entries["Child Safeguarding Practice Review: Child Q"] == []
+    template = tmp_path / "block.html"
+    template.write_text(
+        "{% for c in columns %}{% for e in c.entries %}"
+        "<p>{{ e.title }}: {{ e.themes|join(', ') }}</p>{% endfor %}{% endfor %}"
+    )
+    columns = block_columns(items, settings, DEFAULT_FEEDS)
+    markup = render_block(columns, replace(settings, block_template=str(template)))
+    assert "<p>7 Minute Briefing: Professional Curiosity: Professional curiosity</p>" in markup
