@@ -71,10 +71,11 @@ def test_one_real_update_rewrites_only_the_feeds_it_is_in(tmp_path: Path) -> Non
     publish(reader, CONFIG, tmp_path, now=NOW)
     reader.update(106, summary="Now also in person in Exampletown.", updated=NOW)
     changed = {p.name for p in publish(reader, CONFIG, tmp_path, now=NOW)}
+    # 106 is a dated event: the calendars carry its description too.
     assert changed == {
         "all.atom", "all.rss", "all.json", "training.atom", "training.rss", "training.json",
         "all.ics", "training.ics", "latest.html", "latest.json",
-    }  # fmt: skip  (106 is a dated event: the calendars carry its description)
+    }  # fmt: skip
     parsed = feedparser.parse(tmp_path / "training.atom")
     assert parsed.feed.updated_parsed[:6] == NOW.timetuple()[:6]
     assert parsed.entries[0].summary == "Now also in person in Exampletown."
