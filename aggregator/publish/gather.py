@@ -36,6 +36,7 @@ def feed_items(
         newest = reader.items(
             categories=tuple(feed.categories),
             review_types=tuple(feed.review_types),
+            themes=tuple(feed.themes),
             since=since,
             pinned=False,
             limit=page,

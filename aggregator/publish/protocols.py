@@ -24,6 +24,7 @@ class ItemReader(Protocol):
         since: datetime | None = ...,
         limit: int | None = ...,
         pinned: bool | None = ...,
+        themes: tuple[str, ...] = ...,
     ) -> list[StoredItem]: ...
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -23,6 +24,7 @@ FEEDS = (
     FeedConfig("not-rare", "No kestrel", exclude=(r"kestrel",), limit=6),
     FeedConfig("recent", "Last 20 days", max_age=20 * 86400, limit=50),
     FeedConfig("from-b", "Seen in src-b", sources=("src-b",), limit=4),
+    FeedConfig("exploitation", "A rare theme", themes=("exploitation",), limit=4),
     FeedConfig("none", "Empty", limit=0),
 )
 
@@ -47,6 +49,9 @@ def stored_items(storage: Storage, count: int, rng: random.Random) -> None:
             category=category,
             review_type=rng.choice(("dhr", "sar")) if category == "reviews" else None,
             content_hash=str(number),
+            themes=("exploitation", "criminal-exploitation", "cuckooing")
+            if number % 11 == 0
+            else (),
         )
         decisions.append(NewItem(item, (f"src:{item.source_id}:{url}",)))
     storage.apply(decisions, now=NOW)
@@ -82,3 +87,21 @@ def test_the_block_reads_the_pinned_and_the_newest_of_each_column(storage: Stora
         want = [i for i in every if i.category in categories][: settings.block_items]
         have = sorted((i for i in shown if i.category in categories), key=publication_order)
         assert have[: settings.block_items] == want
+
+
+class CountingReader:
+    def __init__(self, storage: Storage) -> None:
+        self.storage, self.calls = storage, 0
+
+    def items(self, **filters: Any) -> list[StoredItem]:
+        self.calls += 1
+        return self.storage.items(**filters)
+
+
+def test_a_themes_feed_is_filtered_by_the_store_not_paged_through(storage: Storage) -> None:
+    stored_items(storage, 90, random.Random(11))
+    feed = next(feed for feed in FEEDS if feed.themes)
+    reader = CountingReader(storage)
+    chosen = feed_items(reader, feed, pinned_items(storage), NOW)
+    assert chosen == select_items(everything(storage), feed, NOW) and len(chosen) == feed.limit
+    assert reader.calls == 1
