@@ -70,6 +70,8 @@ class Classification:
     category: Category
     review_type: ReviewType | None  # set only when category == "reviews"
     themes: tuple[str, ...] = ()  # slugs of aggregator.themes.THEMES, in vocabulary order
+    # the review types it also is (a joint DHR/SAR: review_type "dhr", joint_types ("sar",))
+    joint_types: tuple[ReviewType, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,7 @@ class Item:
     provisional_date: bool = False
     signature: str | None = None  # dedupe's compact signature (JSON), made with the lookup keys
     themes: tuple[str, ...] = ()
+    joint_types: tuple[ReviewType, ...] = ()  # as in Classification
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,12 @@ class StoredItem:
     hidden: bool = False
     sightings: tuple[Sighting, ...] = ()
     themes: tuple[str, ...] = ()  # a curator's when they set them, else the heuristics' and rules'
+    joint_types: tuple[ReviewType, ...] = ()  # as in Classification; () unless a review
+
+    @property
+    def review_types(self) -> tuple[ReviewType, ...]:
+        """Every review type it is, its review_type first."""
+        return (self.review_type, *self.joint_types) if self.review_type else ()
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ Usage: .venv/bin/python benchmarks/classify_accuracy.py [--errors tune|holdout|a
 
 Prints, for the whole set and for each split (tune, holdout): category accuracy, review_type
 accuracy among rows labelled reviews, per-class precision/recall and the confusion matrices.
-Then, per split, each theme's precision and recall (the labelled `themes` column, written before
+Then, per split, the precision and recall of joint types (the `joint_types` column) and each
+theme's precision and recall (the labelled `themes` column, written before
 the theme heuristics) and their micro average over every theme.
 Misclassified rows are listed only for the split named by --errors (default: tune), so tuning
 never looks at the holdout rows.
@@ -47,6 +48,7 @@ class Row:
     hint: Category | None
     expected: Classification
     themes: frozenset[str] = frozenset()
+    joint_types: frozenset[str] = frozenset()  # the labelled `joint_types` column
 
 
 def load_rows(path: Path = LABELLED) -> list[Row]:
@@ -72,6 +74,7 @@ def _row(record: dict[str, str]) -> Row:
         hint=hint if hint else None,
         expected=Classification(category, cast(ReviewType, review_type or None)),
         themes=themes,
+        joint_types=frozenset(t for t in record["joint_types"].split(";") if t),
     )
 
 
@@ -172,6 +175,16 @@ def report_themes(name: str, pairs: Sequence[tuple[Row, Classification]]) -> Non
     print()
 
 
+def report_joint(name: str, pairs: Sequence[tuple[Row, Classification]]) -> None:
+    """Precision and recall over (row, joint type) pairs."""
+    labelled = sum(len(row.joint_types) for row, _ in pairs)
+    predicted = sum(len(got.joint_types) for _, got in pairs)
+    hit = sum(len(row.joint_types & set(got.joint_types)) for row, got in pairs)
+    print(f"== joint types {name}: {len(pairs)} rows")
+    print(ThemeScore("joint types", labelled, predicted, hit).line())
+    print()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--errors", choices=("tune", "holdout", "all", "none"), default="tune")
@@ -182,6 +195,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         report(split, [(row, got) for row, got in pairs if row.split == split])
     for split in ("tune", "holdout"):
         report_themes(split, [(row, got) for row, got in pairs if row.split == split])
+    for split in ("tune", "holdout"):
+        report_joint(split, [(row, got) for row, got in pairs if row.split == split])
     shown = [(row, got) for row, got in pairs if args.errors in (row.split, "all")]
     for row, got in shown:
         if (row.expected.category, row.expected.review_type) != (got.category, got.review_type):
@@ -194,6 +209,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if row.themes != set(got.themes):
             expected = ";".join(sorted(row.themes)) or "-"
             print(f"THEME MISS [{row.split}] {row.title!r} expected {expected} got {got.themes}")
+        if row.joint_types != set(got.joint_types):
+            expected = ";".join(sorted(row.joint_types)) or "-"
+            print(
+                f"JOINT MISS [{row.split}] {row.title!r} expected {expected} got {got.joint_types}"
+            )
     return 0
 
 

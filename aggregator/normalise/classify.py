@@ -36,6 +36,10 @@ wording counts as training ("the review recommended training" is not an event).
 A reviews item with no known type is "other". With no signal at all the hint decides, else news.
 
 Themes (several per item) come from normalise/themes.py, and every matching rule adds its own.
+
+Joint types: the statutory reviews (DHR, SAR, CSPR) a review names besides its own type, in its
+title ("Joint DHR/SAR: Mr O" is a DHR and a SAR) and, for a learning product, in its summary too
+(the reviews it draws on). An "other" review has none ("outside the SAR criteria").
 """
 
 from __future__ import annotations
@@ -68,7 +72,7 @@ from aggregator.normalise.signals import (
 from aggregator.normalise.themes import find_themes
 from aggregator.themes import with_broader
 
-__all__ = ["classify"]
+__all__ = ["classify", "joint_types"]
 
 
 # How much each field's verdict counts; a weak verdict counts _WEAK times as much.
@@ -94,7 +98,26 @@ def classify(
     kind = _kind(title, summary, url, source_categories, hint, _apply_rules(rules, text))
     found = find_themes(title, summary, source_categories)
     ruled = _ruled_themes(rules, text)
-    return replace(kind, themes=with_broader((*found, *ruled)) if ruled else found)
+    themes = with_broader((*found, *ruled)) if ruled else found
+    joint = joint_types(kind.review_type, title, summary)
+    return replace(kind, themes=themes, joint_types=joint)
+
+
+_JOINT: tuple[ReviewType, ...] = ("dhr", "sar", "cspr")
+
+
+def joint_types(review_type: str | None, title: str, summary: str) -> tuple[ReviewType, ...]:
+    """The statutory review types a review of `review_type` also is (see the docstring above)."""
+    if review_type not in ("learning", *_JOINT):
+        return ()
+    text = _clean(title) + ("\n" + _clean(summary) if review_type == "learning" else "")
+    without_sars = LABELS["sar"].pattern.sub(" ", text)  # an adults' serious case review is a SAR
+    return tuple(
+        joint
+        for joint in _JOINT
+        if joint != review_type
+        and LABELS[joint].pattern.search(without_sars if joint == "cspr" else text)
+    )
 
 
 def _kind(
