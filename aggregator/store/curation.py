@@ -46,8 +46,10 @@ def set_item(
     actor: str,
     now: datetime,
     themes: Sequence[str] | Literal["auto"] | None = None,
+    joint_types: Sequence[str] = (),
 ) -> None:
-    """Change flags/overrides; "" clears an override. A review type implies category reviews.
+    """Change flags/overrides; "" clears an override. A review type implies category reviews;
+    with it, `joint_types` are the other review types the item is (none unless given).
     `themes`: the item's themes from now on, whatever later polls find; "auto": theirs again."""
     row = live_row(session, item_id)
     changes: list[str] = []
@@ -64,13 +66,22 @@ def set_item(
         row.category_override = category or None
         changes.append(f"category={category or '(source)'}")
     if review_type is not None:
-        _check_choice("review type", review_type, REVIEW_TYPES)
-        row.review_type_override = review_type or None
-        changes.append(f"review_type={review_type or '(source)'}")
+        changes += _set_review_types(row, review_type, joint_types)
     if themes is not None:
         changes += _set_themes(row, themes)
     if changes:
         audit(session, item_id, "set", ", ".join(changes), actor, now)
+
+
+def _set_review_types(row: ItemRow, review_type: str, joint_types: Sequence[str]) -> list[str]:
+    joint = [name for name in dict.fromkeys(joint_types) if name != review_type]
+    for name in (review_type, *joint):
+        _check_choice("review type", name, REVIEW_TYPES)
+    if joint and not review_type:
+        raise StorageError("joint review types need a review type")
+    row.review_type_override = review_type or None
+    row.joint_types_override = joint if review_type else None
+    return [f"review_type={'+'.join((review_type, *joint)) or '(source)'}"]
 
 
 def _set_themes(row: ItemRow, themes: Sequence[str] | Literal["auto"]) -> list[str]:

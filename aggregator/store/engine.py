@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 DEFAULT_URL = "sqlite:///db/aggregator.sqlite"
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
-SCHEMA_HEAD = "0011"  # the newest migration's revision; a test holds it to alembic's head
+SCHEMA_HEAD = "0012"  # the newest migration's revision; a test holds it to alembic's head
 WRITE_OPTION = "aggregator_write"  # execution option: SQLite takes the write lock at BEGIN
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _MIGRATION_LOCK_ID = 7_240_311  # PostgreSQL advisory lock serialising concurrent upgrades

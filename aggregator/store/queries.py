@@ -33,12 +33,27 @@ def effective_review_type() -> ColumnElement[str | None]:
 
 
 def has_any_theme(themes: Sequence[str]) -> ColumnElement[bool]:
-    """The item's themes (a curator's, else its own) name one of `themes`. The JSON lists are
-    read as the text they were written as (["slug", ...]; slugs need no escaping), which both
-    databases can do without a JSON function; no curator's choice is SQL NULL or JSON null."""
-    override = func.nullif(sql_cast(ItemRow.themes_override, Text), "null")
-    shown = func.coalesce(override, sql_cast(ItemRow.themes, Text))
-    return or_(*(shown.like(f'%"{theme}"%') for theme in themes))
+    """The item's themes (a curator's, else its own) name one of `themes`."""
+    return _names_any(ItemRow.themes_override, ItemRow.themes, themes)
+
+
+def is_any_review_type(review_types: Sequence[str]) -> ColumnElement[bool]:
+    """Its review type, or one of its joint types, is one of `review_types`."""
+    joint = _names_any(ItemRow.joint_types_override, ItemRow.joint_types, review_types)
+    return or_(effective_review_type().in_(list(review_types)), joint)
+
+
+def _names_any(
+    override: InstrumentedAttribute[list[str] | None],
+    own: InstrumentedAttribute[list[str]],
+    names: Sequence[str],
+) -> ColumnElement[bool]:
+    """The JSON list shown (a curator's, else its own) holds one of `names`. The lists are read
+    as the text they were written as (["name", ...]; names are slugs, needing no escaping), which
+    both databases can do without a JSON function; no curator's choice is SQL NULL or JSON null."""
+    chosen = func.nullif(sql_cast(override, Text), "null")
+    shown = func.coalesce(chosen, sql_cast(own, Text))
+    return or_(*(shown.like(f'%"{name}"%') for name in names))
 
 
 @dataclass(frozen=True)
@@ -66,7 +81,7 @@ class ItemFilter:
             found.append(effective_category().in_(list(self.categories)))
         if self.review_types:
             found.append(effective_category() == "reviews")
-            found.append(effective_review_type().in_(list(self.review_types)))
+            found.append(is_any_review_type(self.review_types))
         if self.themes:
             found.append(has_any_theme(self.themes))
         if self.sources:
@@ -149,6 +164,7 @@ def sightings_of(session: Session, item_ids: Sequence[int]) -> dict[int, tuple[S
 def to_stored(row: ItemRow, sightings: Iterable[Sighting]) -> StoredItem:
     category = cast(Category, row.category_override or row.category)
     review_type = row.review_type_override or row.review_type
+    joint = row.joint_types if row.joint_types_override is None else row.joint_types_override
     return StoredItem(
         id=row.id,
         public_id=row.public_id,
@@ -168,4 +184,7 @@ def to_stored(row: ItemRow, sightings: Iterable[Sighting]) -> StoredItem:
         hidden=row.hidden,
         sightings=tuple(sightings),
         themes=tuple(row.themes if row.themes_override is None else row.themes_override),
+        joint_types=tuple(
+            cast(ReviewType, t) for t in joint if category == "reviews" and t != review_type
+        ),
     )

@@ -98,6 +98,8 @@ class ItemRow(Base):
     review_type_override: Mapped[str | None] = mapped_column(String(20))
     themes: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     themes_override: Mapped[list[str] | None] = mapped_column(JSON)  # None: not curated
+    joint_types: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    joint_types_override: Mapped[list[str] | None] = mapped_column(JSON)  # set with the type
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -144,6 +146,7 @@ class SightingRow(Base):
     review_type: Mapped[str | None] = mapped_column(String(20))
     source_categories: Mapped[list[str]] = mapped_column(JSON, default=list)
     themes: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    joint_types: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     content_hash: Mapped[str] = mapped_column(String(128), default="")
     lookup_keys: Mapped[list[str]] = mapped_column(JSON, default=list)  # what dedupe gave it
     signature: Mapped[str | None] = mapped_column(Text)  # dedupe's compact signature (JSON)

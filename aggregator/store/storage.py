@@ -230,10 +230,12 @@ class Storage(
         category: str | None = None,
         review_type: str | None = None,
         themes: Sequence[str] | Literal["auto"] | None = None,
+        joint_types: Sequence[str] = (),
         actor: str = "cli",
     ) -> None:
-        """None leaves a field alone; "" clears a category/review type override; themes="auto"
-        clears a curator's themes."""
+        """None leaves a field alone; "" clears a category/review type override; with a review
+        type, joint_types are the other review types it is; themes="auto" clears a curator's
+        themes."""
 
         def write(session: Session) -> None:
             curation.set_item(
@@ -246,6 +248,7 @@ class Storage(
                 actor=actor,
                 now=utcnow(),
                 themes=themes,
+                joint_types=joint_types,
             )
             note_change(session)
 

@@ -29,7 +29,7 @@ _KEY_COLUMNS = ("key", "item_id")
 _FLAGS = ("public_id", "created_at", "pinned", "hidden", "deleted")
 _ITEM_COLUMNS = ("id", "representative_id", *_FLAGS, *REPRESENTATIVE_FIELDS)
 _SHOWN = attrgetter(*REPRESENTATIVE_FIELDS)
-_LISTS = ("source_categories", "themes", "lookup_keys")  # JSON lists
+_LISTS = ("source_categories", "themes", "joint_types", "lookup_keys")  # JSON lists
 _PLAIN = tuple(name for name in VALUE_FIELDS if name not in _LISTS)
 _SIGHTING_COLUMNS = ("id", "item_id", "first_seen", "last_seen", *_PLAIN, *_LISTS)
 _SIGHTING_VALUES = attrgetter(*_PLAIN)
@@ -83,7 +83,12 @@ def create_items(
         item = decision.item
         flags = (new_public_id(), now, False, False, False)
         items.append((item_id, sighting_id, *flags, *_SHOWN(item)))
-        lists = (list(item.source_categories), list(item.themes), sorted(set(decision.keys)))
+        lists = (
+            list(item.source_categories),
+            list(item.themes),
+            list(item.joint_types),
+            sorted(set(decision.keys)),
+        )
         sightings.append((sighting_id, item_id, now, now, *_SIGHTING_VALUES(item), *lists))
         keys.extend(zip(set(decision.keys), repeat(item_id)))
     raw.insert(_ITEMS, _ITEM_COLUMNS, items)

@@ -34,7 +34,10 @@ REPRESENTATIVE_FIELDS = (
     "review_type",
     "source_id",
     "themes",
+    "joint_types",
 )
+# Found from the text by code that may change: refreshed without showing an update.
+DERIVED_FIELDS = ("themes", "joint_types")
 # A sighting's own values (lookup_keys aside): what an item shows, and what only it knows.
 VALUE_FIELDS = (
     *REPRESENTATIVE_FIELDS,
@@ -81,6 +84,7 @@ def sighting_values(item: Item, keys: Sequence[str]) -> dict[str, Any]:
     values = {name: getattr(item, name) for name in VALUE_FIELDS}
     values["source_categories"] = list(item.source_categories)  # a JSON list
     values["themes"] = list(item.themes)
+    values["joint_types"] = list(item.joint_types)
     values["lookup_keys"] = sorted(set(keys))
     return values
 
@@ -89,7 +93,7 @@ def content_changed(sighting: Mapping[str, Any], values: Mapping[str, Any]) -> b
     """The content hash decides; without hashes, every stored field is compared."""
     if sighting["content_hash"] or values["content_hash"]:
         return bool(sighting["content_hash"] != values["content_hash"])
-    compared = (name for name in values if name not in ("lookup_keys", "themes"))
+    compared = (name for name in values if name not in ("lookup_keys", *DERIVED_FIELDS))
     return any(sighting[name] != values[name] for name in compared)
 
 
@@ -128,11 +132,11 @@ class Careful:
             changes["lookup_keys"] = sorted(set(sighting["lookup_keys"]) | set(keys))
         values = sighting_values(item, keys)
         changed = content_changed(sighting, values)
-        # themes are not content (the hash leaves them out): new heuristics or rules re-theme an
-        # item without showing it as updated
-        retheme = not changed and sighting["themes"] != values["themes"]
+        # derived fields are not content (the hash leaves them out): new heuristics or rules
+        # change them without showing the item as updated
+        retheme = not changed and any(sighting[n] != values[n] for n in DERIVED_FIELDS)
         if retheme:
-            changes["themes"] = values["themes"]
+            changes |= {name: values[name] for name in DERIVED_FIELDS}
         if changed:
             del values["lookup_keys"]
             if item.provisional_date:  # the date is "when first seen": that was the first poll
