@@ -97,15 +97,22 @@ def classify_rows() -> list[tuple[str, str]]:
 
 
 def theme_rows(out: str) -> list[tuple[str, str]]:
-    """Micro-averaged precision and recall over every theme, per split."""
-    found = []
-    for split in ("tune", "holdout"):
-        block = out.split(f"== themes {split}:", 1)[1] if f"== themes {split}:" in out else ""
-        micro = re.search(r"^micro\s+precision (\S+)\s+recall (\S+)\s+\(n=(\d+)\)", block, re.M)
-        if micro:
-            precision, recall, labelled = micro.groups()
-            found.append(f"{split} precision {precision}, recall {recall} ({labelled} labels)")
-    return [("Theme precision / recall, all themes", "; ".join(found))] if found else []
+    """Precision and recall, per split: over every theme (micro), and of joint review types."""
+    rows = []
+    for heading, line, metric in (
+        ("themes", "micro", "Theme precision / recall, all themes"),
+        ("joint types", "joint types", "Joint review types precision / recall"),
+    ):
+        found = []
+        for split in ("tune", "holdout"):
+            marker = f"== {heading} {split}:"
+            block = out.split(marker, 1)[1] if marker in out else ""
+            pattern = rf"^{line}\s+precision (\S+)\s+recall (\S+)\s+\(n=(\d+)\)"
+            if score := re.search(pattern, block, re.M):
+                precision, recall, labelled = score.groups()
+                found.append(f"{split} precision {precision}, recall {recall} ({labelled} labels)")
+        rows += [(metric, "; ".join(found))] if found else []
+    return rows
 
 
 def markdown(rows: list[tuple[str, str]], note: str) -> str:

@@ -104,9 +104,16 @@ def set_kind(page: Page) -> Response:
     form = page.request.form
     category = form.get("category", "")
     review_type = form.get("review_type", "")
+    joint = [name for name in REVIEW_TYPES if form.get(f"also-{name}") == "1"]
     return _change(
         page,
-        lambda s: s.set_item(item_id, category=category, review_type=review_type, actor=page.actor),
+        lambda s: s.set_item(
+            item_id,
+            category=category,
+            review_type=review_type,
+            joint_types=joint if review_type else (),
+            actor=page.actor,
+        ),
         f"Item {item_id} recategorised.",
     )
 

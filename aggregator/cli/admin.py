@@ -80,7 +80,12 @@ def _register_items(parser: argparse.ArgumentParser) -> None:
     setter = sub.add_parser("set", help="recategorise an item, or choose its themes")
     setter.add_argument("id", type=int)
     setter.add_argument("--category", choices=CATEGORIES)
-    setter.add_argument("--review-type", choices=REVIEW_TYPES)
+    setter.add_argument(
+        "--review-type",
+        action="append",
+        choices=REVIEW_TYPES,
+        help="the item's review type; repeat it for a joint review (the first is its main type)",
+    )
     _register_themes(setter)
     setter.set_defaults(handler=lazy("aggregator.cli.items", "cmd_set"))
 

@@ -23,7 +23,7 @@ def actor() -> str:
 
 def format_item(item: StoredItem) -> str:
     flags = "".join(flag for flag, on in (("P", item.pinned), ("H", item.hidden)) if on)
-    kind = item.category + (f"/{item.review_type}" if item.review_type else "")
+    kind = "/".join((item.category, *item.review_types))
     return (
         f"{item.id:>6} {item.published:%Y-%m-%d} {flags:<2} {kind:<16} "
         f"{len(item.sightings):>2}x {item.title}"
@@ -96,14 +96,16 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 def cmd_set(args: argparse.Namespace) -> int:
     themes = _themes(args)
-    if args.category is None and args.review_type is None and themes is None:
+    review_types = args.review_type or [None]
+    if args.category is None and review_types[0] is None and themes is None:
         return fail("give --category, --review-type, --theme, --no-themes or --auto-themes")
     return _curate(
         args,
         lambda s: s.set_item(
             args.id,
             category=args.category,
-            review_type=args.review_type,
+            review_type=review_types[0],
+            joint_types=review_types[1:],
             themes=themes,
             actor=actor(),
         ),

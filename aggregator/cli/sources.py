@@ -84,7 +84,8 @@ def cmd_preview(args: argparse.Namespace) -> int:
     if not fetched.ok:
         return fail(f"{source.id}: {fetched.error}")
     for position, item in enumerate(fetched.items):
-        kind = item.category + (f"/{item.review_type}" if item.review_type else "")
+        types = (item.review_type, *item.joint_types) if item.review_type else ()
+        kind = "/".join((item.category, *types))
         print(f"{item.published:%Y-%m-%d} {kind:<16} {item.title}\n    {item.url}")
         if item.summary:
             print(f"    {item.summary[:160]}")

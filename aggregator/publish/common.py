@@ -105,8 +105,8 @@ def entry_id(item: StoredItem, settings: Settings) -> str:
 
 
 def item_tags(item: StoredItem) -> list[str]:
-    """Plain tags: the category and, for reviews, the review type."""
-    return [item.category] + ([item.review_type] if item.review_type else [])
+    """Plain tags: the category and, for reviews, every review type it is."""
+    return [item.category, *item.review_types]
 
 
 def themes_scheme(settings: Settings) -> str:

@@ -82,6 +82,7 @@ def _extension(item: StoredItem) -> dict[str, Any]:
     return {
         "category": item.category,
         "review_type": item.review_type,
+        "review_types": list(item.review_types),
         "themes": list(item.themes),
         "event_date": item.event_date.isoformat() if item.event_date else None,
         "pinned": item.pinned,

@@ -28,7 +28,7 @@ def matches(item: StoredItem, feed: FeedConfig, now: datetime) -> bool:
         return False
     if feed.categories and item.category not in feed.categories:
         return False
-    if feed.review_types and item.review_type not in feed.review_types:
+    if feed.review_types and set(feed.review_types).isdisjoint(item.review_types):
         return False
     if feed.themes and set(feed.themes).isdisjoint(item.themes):
         return False

@@ -22,7 +22,7 @@ from aggregator.publish.atomic import write_if_changed
 from aggregator.publish.select import as_utc, has_calendar
 
 STAMP_NAME = ".published.json"  # a dot name: never served, never listed with the outputs
-RENDERING = f"{__version__}/3"  # raise the suffix when the same items start to render otherwise
+RENDERING = f"{__version__}/4"  # raise the suffix when the same items start to render otherwise
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """The console's themes: shown on an item, chosen by ticking (kept on later polls, audited,
-republished), handed back to the heuristics, and a filter of the items list."""
+republished), handed back to the heuristics, and a filter of the items list; and a joint review
+set with the review type."""
 
 from __future__ import annotations
 
@@ -72,3 +73,17 @@ def test_the_items_list_filters_by_theme(client: WsgiClient, service: Service) -
     listed = TITLES.findall(client.get("/admin/items?theme=self-neglect").text)
     assert listed == [HOARDING[1]]
     assert TITLES.findall(client.get("/admin/items?theme=neglect").text) == []
+
+
+def test_a_joint_review_is_set_with_the_review_type(client: WsgiClient, service: Service) -> None:
+    service.poll_now("board")
+    item_id = next(i.id for i in service.storage.items() if i.title == REPORT)
+    csrf = client.get(f"/admin/items/{item_id}").csrf()
+    form = {"csrf": csrf, "category": "reviews", "review_type": "dhr", "also-sar": "1"}
+    form["also-dhr"] = "1"  # the main type ticked as well counts once
+    client.post(f"/admin/items/{item_id}/set", form)
+    stored = service.storage.item(item_id)
+    assert (stored.category, stored.review_types) == ("reviews", ("dhr", "sar"))
+    assert 'name="also-sar" value="1" checked' in client.get(f"/admin/items/{item_id}").text
+    client.post(f"/admin/items/{item_id}/set", {"csrf": csrf, "category": "", "review_type": ""})
+    assert service.storage.item(item_id).review_types == ()
