@@ -14,7 +14,6 @@ from aggregator.errors import ParseError
 from aggregator.fetch.politeness import HostLimiter, fetch_url_politely
 from aggregator.fetch.robots import RobotsCache
 from aggregator.models import FetchResult, Item, SourceState
-from aggregator.parsers.html import next_page
 from aggregator.poll.itemize import ItemMaker, Keys
 
 
@@ -57,6 +56,10 @@ def further_pages(first: FetchResult, how: Follow) -> list[FetchResult]:
     select = how.source.select
     if select is None or not select.next or how.source.max_pages < 2:
         return []
+    # Only listings that page load the HTML parser: a pool process that polls feeds never does
+    # (lxml is 7 MB a process).
+    from aggregator.parsers.html import next_page
+
     seen = {how.source.url, first.url}
     pages: list[FetchResult] = []
     page = first

@@ -14,7 +14,6 @@ from aggregator.models import Classification, FetchResult, Item, ParsedItem
 from aggregator.normalise.classify import classify
 from aggregator.normalise.item import normalise, source_keys
 from aggregator.parsers import parser_for
-from aggregator.parsers.dates import find_date
 
 Keys = tuple[str, ...]  # dedupe lookup keys of one item
 # Items and their dedupe lookup keys (the pool's processes run it in their parsing thread).
@@ -55,6 +54,8 @@ def with_event_date(item: Item, now: datetime) -> Item:
     summary, gives ("Domestic abuse awareness - Thursday 14 January 2027"), read as upcoming."""
     if item.category != "training" or item.event_date is not None:
         return item
+    from aggregator.parsers.dates import find_date  # dateutil: only where a date is sought
+
     for text in (item.title, item.summary):
         found = find_date(text, now, upcoming=True)
         if found is not None:

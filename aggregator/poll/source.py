@@ -17,7 +17,6 @@ from aggregator.errors import AggregatorError, FetchError, SourceGone
 from aggregator.fetch.politeness import HostLimiter, fetch_politely
 from aggregator.fetch.robots import RobotsCache
 from aggregator.models import FetchResult, Item, SourceState
-from aggregator.poll.detail import with_details
 from aggregator.poll.follow import Follow, follow
 from aggregator.poll.itemize import ItemMaker, Keys, items_and_keys
 
@@ -81,6 +80,8 @@ def followed(fetched: SourceFetch, how: Follow, known: frozenset[str] | None) ->
     items, keys = follow(fetched.result, fetched.items, fetched.keys, how)
     if how.source.detail is None:
         return replace(fetched, items=items, keys=keys)
+    from aggregator.poll.detail import with_details  # the HTML parser only where it is used
+
     items, keys, waiting = with_details(items, keys, known, how)
     if waiting:  # read the listing again next time, not as "not modified"
         result = replace(fetched.result, etag=None, last_modified=None)
