@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from aggregator.cli.common import EXIT_OK, open_storage
 from aggregator.errors import NotFound, StorageError
+
+if TYPE_CHECKING:
+    from aggregator.store import Storage
 
 
 def register(commands: Any) -> None:
@@ -62,16 +66,8 @@ def cmd_add(args: argparse.Namespace) -> int:
     password = read_password(args.password_stdin)
     if password is None:
         return 1
-    storage = open_storage(args)
-    try:
-        storage.add_user(name, hash_password(password))
-    except StorageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        storage.close()
-    print(f"added user {name}")
-    return EXIT_OK
+    hashed = hash_password(password)
+    return _change(args, lambda storage: storage.add_user(name, hashed), f"added user {name}")
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -92,26 +88,29 @@ def cmd_passwd(args: argparse.Namespace) -> int:
     password = read_password(args.password_stdin)
     if password is None:
         return 1
-    storage = open_storage(args)
-    try:
-        storage.set_password(args.name, hash_password(password))
-    except NotFound:
-        print(f"no user {args.name!r}", file=sys.stderr)
-        return 1
-    finally:
-        storage.close()
-    print(f"changed the password of {args.name}; their sessions have ended")
-    return EXIT_OK
+    hashed = hash_password(password)
+    done = f"changed the password of {args.name}; their sessions have ended"
+    return _change(args, lambda storage: storage.set_password(args.name, hashed), done)
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
+    return _change(
+        args, lambda storage: storage.remove_user(args.name), f"removed user {args.name}"
+    )
+
+
+def _change(args: argparse.Namespace, change: Callable[[Storage], object], done: str) -> int:
+    """One change to the users in the store; says what was done, or why not (exit 1)."""
     storage = open_storage(args)
     try:
-        storage.remove_user(args.name)
+        change(storage)
     except NotFound:
         print(f"no user {args.name!r}", file=sys.stderr)
         return 1
+    except StorageError as exc:  # e.g. the name is taken
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     finally:
         storage.close()
-    print(f"removed user {args.name}")
+    print(done)
     return EXIT_OK
