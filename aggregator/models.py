@@ -172,11 +172,6 @@ class PollOutcome:
     elapsed: float = 0.0
     extra: Mapping[str, str] = field(default_factory=dict)
 
-    @property
-    def changed(self) -> bool:
-        """Did this poll change what is published (new, updated or merged items)?"""
-        return bool(self.new or self.updated or self.merged)
-
 
 # --- dedupe contract: what the store tells dedupe, and what dedupe tells the store ---
 

@@ -22,13 +22,11 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from zoneinfo import ZoneInfo
 
 from dateutil.parser import isoparse
 
-from aggregator.clock import utcnow
+from aggregator.clock import LOCAL_TIME, utcnow
 
-LONDON = ZoneInfo("Europe/London")
 YEARLESS_FUTURE_WINDOW = timedelta(days=62)
 YEARLESS_PAST_WINDOW = timedelta(days=62)
 _MIN_YEAR, _MAX_YEAR = 1900, 2100
@@ -87,7 +85,7 @@ class _Found:
 
 def london_midnight(day: date) -> datetime:
     """Midnight at the start of `day` in Europe/London, as aware UTC."""
-    return datetime(day.year, day.month, day.day, tzinfo=LONDON).astimezone(UTC)
+    return datetime(day.year, day.month, day.day, tzinfo=LOCAL_TIME).astimezone(UTC)
 
 
 def parse_date(
@@ -116,6 +114,21 @@ def find_date(
     return found.moment, _remove_span(text, found.start, found.end)
 
 
+EVENT_DAYS_BACK, EVENT_DAYS_AHEAD = 366, 2 * 366  # how far an event announced now can lie
+
+
+def event_day_in(text: str, now: datetime | None = None) -> date | None:
+    """The London day of the first date in free text, when it can be an event's: within a year
+    before `now` and two years after. "No. 2/1/94" in a title is no event in 2094."""
+    moment = _now(now)
+    found = _search(text, moment, True, True)
+    if found is None:
+        return None
+    today = moment.astimezone(LOCAL_TIME).date()
+    ahead = (found.day - today).days
+    return found.day if -EVENT_DAYS_BACK <= ahead <= EVENT_DAYS_AHEAD else None
+
+
 def leading_date(
     text: str, now: datetime | None = None, *, dayfirst: bool = True, upcoming: bool = False
 ) -> tuple[datetime, str] | None:
@@ -140,7 +153,7 @@ def _parse(text: str, now: datetime | None, dayfirst: bool, upcoming: bool) -> _
         return None
     machine = _parse_rfc822(stripped)
     if machine is not None:
-        return _Found(machine, machine.astimezone(LONDON).date(), 0, len(stripped))
+        return _Found(machine, machine.astimezone(LOCAL_TIME).date(), 0, len(stripped))
     return _search(stripped, _now(now), dayfirst, upcoming)
 
 
@@ -168,7 +181,7 @@ def _parse_rfc822(text: str) -> datetime | None:
 
 def _aware(moment: datetime) -> datetime:
     """Naive values are London wall-clock time."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=LONDON)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=LOCAL_TIME)
 
 
 def _day_found(day: date, match: re.Match[str]) -> _Found:
@@ -187,7 +200,7 @@ def _find_iso(text: str, now: datetime, upcoming: bool) -> list[_Found]:
             found.append(_day_found(parsed.date(), match))
         else:
             moment = _aware(parsed).astimezone(UTC)
-            found.append(_Found(moment, moment.astimezone(LONDON).date(), *match.span()))
+            found.append(_Found(moment, moment.astimezone(LOCAL_TIME).date(), *match.span()))
     return found
 
 
@@ -250,7 +263,7 @@ def _valid_day(year: int, month: int, day: int) -> date | None:
 
 
 def _infer_year(month: int, day_number: int, now: datetime, upcoming: bool) -> date | None:
-    today = now.astimezone(LONDON).date()
+    today = now.astimezone(LOCAL_TIME).date()
     years = (today.year - 1, today.year, today.year + 1)
     days = [d for d in (_valid_day(y, month, day_number) for y in years) if d is not None]
     if upcoming:

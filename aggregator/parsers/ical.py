@@ -16,12 +16,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from html import escape
 from math import prod
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import recurring_ical_events
 from icalendar import Calendar
 
-from aggregator.clock import utcnow
+from aggregator.clock import LOCAL_TIME, utcnow
 from aggregator.config.types import SourceConfig
 from aggregator.errors import ParseError
 from aggregator.models import FetchResult, ParsedItem, ParseResult
@@ -30,7 +29,6 @@ MAX_EVENTS = 500
 MAX_A_DAY = 4  # a rule repeating more often is no course, and expanding it from 1900 is slow
 _SUB_DAILY = frozenset({"SECONDLY", "MINUTELY", "HOURLY"})
 PAST = timedelta(days=31)  # events that ended within this are still listed
-LONDON = ZoneInfo("Europe/London")
 _ONLINE = re.compile(
     r"\b(online|virtual|webinar|zoom|ms teams|microsoft teams|teams meeting|google meet|webex)\b",
     re.IGNORECASE,
@@ -164,14 +162,16 @@ def _stamp(event: Any, key: str) -> datetime | None:
 def _moment(value: date | datetime) -> datetime:
     """Aware UTC; a date is its London midnight, a floating time is London time."""
     if not isinstance(value, datetime):
-        value = datetime.combine(value, time(), LONDON)
+        value = datetime.combine(value, time(), LOCAL_TIME)
     elif value.tzinfo is None:
-        value = value.replace(tzinfo=LONDON)
+        value = value.replace(tzinfo=LOCAL_TIME)
     return value.astimezone(UTC)
 
 
 def _london(value: datetime) -> datetime:
-    return value.replace(tzinfo=LONDON) if value.tzinfo is None else value.astimezone(LONDON)
+    return (
+        value.replace(tzinfo=LOCAL_TIME) if value.tzinfo is None else value.astimezone(LOCAL_TIME)
+    )
 
 
 def _categories(event: Any) -> tuple[str, ...]:

@@ -13,9 +13,8 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urljoin
-from zoneinfo import ZoneInfo
 
-LOCAL_TIME = ZoneInfo("Europe/London")  # the partnership's dates are UK dates
+from aggregator.clock import local_day
 
 
 def event_days(document: Any, base_url: str) -> dict[str, date]:
@@ -67,4 +66,4 @@ def _start_day(value: Any) -> date | None:
         return None
     if moment.tzinfo is None:
         return moment.date()  # a date, or a local time: the day as written
-    return moment.astimezone(LOCAL_TIME).date()
+    return local_day(moment)

@@ -51,15 +51,16 @@ def to_items(
 
 def with_event_date(item: Item, now: datetime) -> Item:
     """A training item that states no event date takes the first date its title, else its
-    summary, gives ("Domestic abuse awareness - Thursday 14 January 2027"), read as upcoming."""
+    summary, gives ("Domestic abuse awareness - Thursday 14 January 2027"), read as upcoming
+    and only when it can be an event's (parsers.dates.event_day_in)."""
     if item.category != "training" or item.event_date is not None:
         return item
-    from aggregator.parsers.dates import find_date  # dateutil: only where a date is sought
+    from aggregator.parsers.dates import event_day_in  # dateutil: only where a date is sought
 
     for text in (item.title, item.summary):
-        found = find_date(text, now, upcoming=True)
-        if found is not None:
-            return replace(item, event_date=found[0].date())
+        day = event_day_in(text, now)
+        if day is not None:
+            return replace(item, event_date=day)
     return item
 
 

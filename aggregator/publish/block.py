@@ -7,23 +7,22 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from jinja2 import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
+from aggregator.clock import LOCAL_TIME, local_day
 from aggregator.config.types import FeedConfig, Settings
 from aggregator.errors import AggregatorError
 from aggregator.models import Category, StoredItem
 from aggregator.publish.common import clean, feed_url, site_url, title_of
 from aggregator.publish.jsonfeed import dump_json
 from aggregator.publish.publishers import Publisher, Publishers, publisher_of
-from aggregator.publish.select import as_utc, publication_order
+from aggregator.publish.select import publication_order
 from aggregator.themes import theme_label
 
 log = logging.getLogger(__name__)
 
-LOCAL_TIME = ZoneInfo("Europe/London")  # the partnership's dates are UK dates
 SUMMARY_LIMIT = 80
 ELLIPSIS = " ..."
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -105,10 +104,6 @@ def upcoming_first(items: list[StoredItem], today: date) -> list[StoredItem]:
     return upcoming + [i for i in items if i.event_date is None]
 
 
-def london_date(moment: datetime) -> date:
-    return as_utc(moment).astimezone(LOCAL_TIME).date()
-
-
 def block_valid_until(columns: list[BlockColumn]) -> datetime | None:
     """When the soonest event shown is over (London midnight after it): the block changes then."""
     dates = [
@@ -149,7 +144,7 @@ def web_link(url: str | None) -> str | None:
 def display_date(item: StoredItem) -> date:
     if item.category == "training" and item.event_date is not None:
         return item.event_date
-    return london_date(item.published)
+    return local_day(item.published)
 
 
 def _feed_links(

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from aggregator.clock import local_day
 from aggregator.config.types import Config, FeedConfig, Settings
 from aggregator.models import StoredItem
 from aggregator.publish.block import (
     block_columns,
     block_json,
     block_valid_until,
-    london_date,
     render_block,
 )
 from aggregator.publish.calendar import build_ics
@@ -43,7 +43,7 @@ def rendered(
     publishers = publishers_of(config.sources)
     outputs = dict(_feed_documents(shown, config.settings, publishers))
     in_block = block_items(reader, config.settings, pinned)
-    today = london_date(now)
+    today = local_day(now)
     columns = block_columns(in_block, config.settings, config.feeds, publishers, today=today)
     outputs["latest.html"] = render_block(columns, config.settings).encode("utf-8")
     outputs["latest.json"] = block_json(columns, config.settings)

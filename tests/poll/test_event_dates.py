@@ -40,6 +40,20 @@ WORDPRESS = """<?xml version="1.0" encoding="UTF-8"?>
     <description>We will publish the dates shortly.</description>
   </item>
   <item>
+    <title>Safer Sleep Conference – Thursday 10 June 2027</title>
+    <link>https://www.exampleshire-scp.org.uk/events/safer-sleep-conference/</link>
+    <pubDate>Thu, 03 Dec 2026 10:00:00 +0000</pubDate>
+    <category>Training</category>
+    <description>A day for midwives, health visitors and family practitioners.</description>
+  </item>
+  <item>
+    <title>Safeguarding training: amendment to Part 1 of Schedule No. 2 (No. 2/1/94)</title>
+    <link>https://www.exampleshire-scp.org.uk/events/schedule-amendment/</link>
+    <pubDate>Fri, 04 Dec 2026 10:00:00 +0000</pubDate>
+    <category>Training</category>
+    <description>What the amendment changes for practitioners.</description>
+  </item>
+  <item>
     <title>Partnership newsletter – 1 December 2026</title>
     <link>https://www.exampleshire-scp.org.uk/news/newsletter-december/</link>
     <pubDate>Tue, 01 Dec 2026 09:00:00 +0000</pubDate>
@@ -64,5 +78,12 @@ def test_training_items_take_the_date_their_words_give() -> None:
         ),
         "Professional curiosity: new multi-agency course": ("training", date(2027, 2, 3)),
         "Neglect toolkit training: dates to follow": ("training", None),
+        # British Summer Time: the London day, not the UTC day of its midnight (9 June)
+        "Safer Sleep Conference – Thursday 10 June 2027": ("training", date(2027, 6, 10)),
+        # a numbered document in a title (seen in a real Drupal feed) is no event in 2094
+        "Safeguarding training: amendment to Part 1 of Schedule No. 2 (No. 2/1/94)": (
+            "training",
+            None,
+        ),
         "Partnership newsletter – 1 December 2026": ("news", None),
     }
